@@ -1,0 +1,168 @@
+"""Stage checklists: items are data, rendered to one ``CHECKLIST.md`` per stage.
+
+A template ships its items in ``checklists.toml`` beside its ``copier.yml`` (see the
+built-in template for the format). Items may apply only to some answers (``when``) and
+may carry a ``verify`` table that ``mlscaffold check`` can run instead of trusting a tick.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+
+from mlscaffold.errors import MlscaffoldError
+from mlscaffold.stages import STAGE_IDS, STAGES
+
+CHECKLIST_FILE = "CHECKLIST.md"
+ITEMS_FILE = "checklists.toml"
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
+VERIFY_KINDS = {
+    "file_exists": ("path",),
+    "file_contains": ("path", "pattern"),
+    "json_compare": ("path", "left", "op", "right"),
+    "command": ("run",),
+}
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    id: str
+    stage: str
+    title: str
+    why: str = ""
+    source: tuple[str, ...] = ()
+    required: bool = False
+    verify: Mapping[str, Any] | None = None
+    when: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def applies_to(self, answers: Mapping[str, Any]) -> bool:
+        return all(str(answers.get(key)) in allowed for key, allowed in self.when.items())
+
+
+def item_from_data(data: Mapping[str, Any], origin: str) -> ChecklistItem:
+    """Build an item from a TOML table or a plugin's dict; ``origin`` names it in errors."""
+    if not isinstance(data, Mapping):
+        raise MlscaffoldError(f"{origin}: a checklist item must be a table, got {data!r}")
+    item_id = data.get("id")
+    where = f"{origin}: checklist item {item_id!r}" if item_id else f"{origin}: a checklist item"
+    if not isinstance(item_id, str) or not ID_PATTERN.match(item_id):
+        raise MlscaffoldError(
+            f"{where} needs an id like 'core.data.schema' (lowercase words joined by dots)"
+        )
+    if data.get("stage") not in STAGE_IDS:
+        raise MlscaffoldError(
+            f"{where} has stage {data.get('stage')!r}: use one of {', '.join(STAGE_IDS)}"
+        )
+    if not isinstance(data.get("title"), str) or not data["title"].strip():
+        raise MlscaffoldError(f"{where} needs a non-empty title")
+    source = data.get("source", ())
+    if isinstance(source, str):
+        source = (source,)
+    verify = data.get("verify")
+    if verify is not None:
+        needed = VERIFY_KINDS.get(verify.get("kind")) if isinstance(verify, Mapping) else None
+        if needed is None:
+            raise MlscaffoldError(
+                f"{where} has a verify table without a known kind: use one of "
+                f"{', '.join(VERIFY_KINDS)}"
+            )
+        missing = [key for key in needed if key not in verify]
+        if missing:
+            raise MlscaffoldError(f"{where}: verify kind {verify['kind']!r} needs {missing}")
+        verify = dict(verify)
+    when = {
+        str(key): tuple(str(v) for v in (values if isinstance(values, list) else [values]))
+        for key, values in dict(data.get("when", {})).items()
+    }
+    return ChecklistItem(
+        id=item_id,
+        stage=data["stage"],
+        title=data["title"].strip(),
+        why=str(data.get("why", "")).strip(),
+        source=tuple(str(s) for s in source),
+        required=bool(data.get("required", False)),
+        verify=verify,
+        when=when,
+    )
+
+
+def load_items(template_dir: Path) -> list[ChecklistItem]:
+    """Read a template's ``checklists.toml``; a template without one has no items."""
+    path = template_dir / ITEMS_FILE
+    if not path.is_file():
+        return []
+    try:
+        document = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
+    except Exception as error:  # tomlkit raises several parse error types
+        raise MlscaffoldError(f"{path.name} of the template is not valid TOML: {error}") from None
+    return [item_from_data(entry, f"template {ITEMS_FILE}") for entry in document.get("item", [])]
+
+
+def select(items: Iterable[ChecklistItem], answers: Mapping[str, Any]) -> list[ChecklistItem]:
+    """Items that apply to these answers; an id used twice is an error."""
+    chosen: dict[str, ChecklistItem] = {}
+    for item in items:
+        if not item.applies_to(answers):
+            continue
+        if item.id in chosen:
+            raise MlscaffoldError(f"checklist item id {item.id!r} is defined twice: ids must be unique")
+        chosen[item.id] = item
+    return list(chosen.values())
+
+
+def describe_verify(verify: Mapping[str, Any]) -> str:
+    kind = verify["kind"]
+    if kind == "file_exists":
+        return f"`{verify['path']}` exists"
+    if kind == "file_contains":
+        if verify.get("absent"):
+            return f"no match for `{verify['pattern']}` in `{verify['path']}`"
+        return f"`{verify['path']}` matches `{verify['pattern']}`"
+    if kind == "json_compare":
+        margin = f" + {verify['margin']}" if verify.get("margin") else ""
+        return f"in `{verify['path']}`, `{verify['left']}` {verify['op']} `{verify['right']}`{margin}"
+    return f"`{verify['run']}` passes"
+
+
+def render_markdown(stage_id: str, items: Iterable[ChecklistItem]) -> str:
+    """The ``CHECKLIST.md`` of one stage."""
+    stage = next(s for s in STAGES if s.id == stage_id)
+    lines = [
+        f"# Checklist: {stage.number}. {stage.title}",
+        "",
+        "Tick an item (`- [x]`) when it is done. Items marked *required* gate the stage.",
+        "Each item says why it matters and where the practice comes from.",
+        "",
+    ]
+    for item in items:
+        flags = ", required" if item.required else ""
+        lines.append(f"- [ ] {item.title} (`{item.id}`{flags})")
+        if item.why:
+            lines.append(f"  - Why: {item.why}")
+        if item.source:
+            lines.append(f"  - Source: {'; '.join(item.source)}")
+        if item.verify:
+            lines.append(f"  - Check: {describe_verify(item.verify)}")
+    return "\n".join(lines) + "\n"
+
+
+def write_checklists(project: Path, items: Iterable[ChecklistItem]) -> list[str]:
+    """Write each stage's checklist into ``project``; returns the relative paths written."""
+    by_stage: dict[str, list[ChecklistItem]] = {}
+    for item in items:
+        by_stage.setdefault(item.stage, []).append(item)
+    written = []
+    for stage in STAGES:
+        if stage.id not in by_stage:
+            continue
+        relative = f"{stage.folder}/{CHECKLIST_FILE}"
+        target = project / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(render_markdown(stage.id, by_stage[stage.id]), encoding="utf-8")
+        written.append(relative)
+    return written

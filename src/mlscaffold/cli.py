@@ -1,0 +1,135 @@
+"""The command line: maps options to library calls and shows their results.
+
+Typer lives here only; library modules return values or raise MlscaffoldError.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+from mlscaffold import __version__
+from mlscaffold.errors import MlscaffoldError
+
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+
+class _Group(TyperGroup):
+    """Catches the one user-facing error type once, for every command."""
+
+    def invoke(self, ctx: typer.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except MlscaffoldError as error:
+            errors.print(f"[red]Error:[/red] {error.message}", soft_wrap=True, markup=True)
+            raise typer.Exit(code=error.exit_code) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    help="Start, run and keep up to date ML projects laid out across the six stages of an "
+    "ML system: scoping, data, modeling, deployment, monitoring, business analysis.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        console.print(f"mlscaffold {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    pass
+
+
+@app.command()
+def new(
+    dest: Annotated[
+        Path,
+        typer.Argument(
+            help="Folder to create (absent or empty); its name is the default project name.",
+            show_default=False,
+        ),
+    ],
+    data: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--data", "-d", metavar="KEY=VALUE", help="Answer a question (repeatable)."
+        ),
+    ] = None,
+    data_file: Annotated[
+        Path | None,
+        typer.Option(help="YAML file of answers; -d answers take precedence."),
+    ] = None,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Take the default answer of every question not given.")
+    ] = False,
+    template: Annotated[
+        str,
+        typer.Option(help="Copier template: local path or git URL. Default: the built-in template."),
+    ] = "builtin:project",
+    vcs_ref: Annotated[
+        str | None, typer.Option(help="Git tag, branch or commit of the template to use.")
+    ] = None,
+    trust: Annotated[
+        bool, typer.Option("--trust", help="Allow the template's tasks and Jinja extensions to run.")
+    ] = False,
+    no_git: Annotated[
+        bool, typer.Option("--no-git", help="Do not create a git repository and first commit.")
+    ] = False,
+) -> None:
+    """Create a new ML project from a template."""
+    from mlscaffold.answers import load_data_file, parse_pairs
+    from mlscaffold.project import create_project
+
+    answers = load_data_file(data_file) if data_file else {}
+    answers.update(parse_pairs(data or []))
+    created = create_project(
+        dest,
+        template=template,
+        vcs_ref=vcs_ref,
+        data=answers,
+        defaults=defaults,
+        trust=trust,
+        use_git=not no_git,
+        interactive=sys.stdin.isatty(),
+    )
+    for note in created.notes:
+        errors.print(f"[yellow]Note:[/yellow] {note}", soft_wrap=True)
+    state = created.state
+    commit = f", first commit {created.commit[:10]}" if created.commit else ""
+    console.print(
+        f"[green]Created[/green] {created.path.name} from {state.template_source} "
+        f"{state.template_version}{commit}"
+    )
+    package = state.answers.get("package_name")
+    if package and state.template_source == "builtin:project":
+        console.print(
+            "Next steps:\n"
+            f"  cd {dest}\n"
+            "  python -m venv .venv && . .venv/bin/activate && pip install -e '.[dev]'\n"
+            "  make all      # data -> train -> evaluate -> promote -> drift -> business report\n"
+            "  Then work through stages/01-scoping ... stages/06-business-analysis.",
+            soft_wrap=True,
+        )
+
+
+def main() -> None:
+    app(prog_name="mlscaffold")

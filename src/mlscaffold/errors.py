@@ -1,0 +1,15 @@
+"""The one error type users see."""
+
+
+class MlscaffoldError(Exception):
+    """A problem the user can fix: the message says what is wrong and how to fix it.
+
+    The CLI prints the message on one line and exits with ``exit_code``; nothing in
+    the library prints or exits on its own.
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

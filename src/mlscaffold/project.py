@@ -1,0 +1,129 @@
+"""``new``: render a pristine tree and move it into place in one step."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlscaffold import __version__, git
+from mlscaffold.errors import MlscaffoldError
+from mlscaffold.render import render
+from mlscaffold.state import BUILTIN_PREFIX, STATE_FILE, State, write_state
+
+BUILTIN_TEMPLATE = f"{BUILTIN_PREFIX}project"
+
+
+@dataclass
+class Created:
+    path: Path
+    state: State
+    commit: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def check_destination(dest: Path) -> None:
+    """Refuse a destination we cannot create a project in, before anything is written."""
+    if not dest.name or dest.name in {".", ".."}:
+        raise MlscaffoldError(
+            f"{str(dest)!r} does not name a new folder: give one, e.g. `mlscaffold new churn-model`"
+        )
+    if dest.is_symlink() or (dest.exists() and not dest.is_dir()):
+        raise MlscaffoldError(f"{dest} exists and is not a folder: choose another destination")
+    if dest.is_dir() and any(dest.iterdir()):
+        raise MlscaffoldError(
+            f"{dest} exists and is not empty: choose a new folder, or use `mlscaffold update` "
+            "inside an existing project"
+        )
+    if not dest.parent.is_dir():
+        raise MlscaffoldError(f"{dest.parent} does not exist: create it first or choose another destination")
+
+
+def create_project(
+    dest: Path,
+    *,
+    template: str = BUILTIN_TEMPLATE,
+    vcs_ref: str | None = None,
+    data: Mapping[str, Any] | None = None,
+    defaults: bool = False,
+    trust: bool = False,
+    use_git: bool = True,
+    interactive: bool = True,
+) -> Created:
+    """Create a project in ``dest`` (absent or an empty folder) from ``template``.
+
+    The project is rendered into a hidden sibling folder, committed there as the first
+    pristine snapshot, and renamed to ``dest`` as the last step; on any error or
+    interrupt the sibling is removed, so ``dest`` is left exactly as it was.
+    """
+    dest = Path(os.path.abspath(dest))
+    check_destination(dest)
+    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name[:40]}.mlscaffold-", dir=dest.parent))
+    try:
+        rendered = render(
+            template,
+            staging,
+            data=data,
+            vcs_ref=vcs_ref,
+            defaults=defaults,
+            user_defaults={"project_name": dest.name, **git_author_defaults(dest.parent)},
+            trust=trust,
+            interactive=interactive,
+        )
+        state = State(
+            template_source=template,
+            template_version=rendered.template_version,
+            template_commit=rendered.template_commit,
+            answers=rendered.answers,
+            mlscaffold_version=__version__,
+        )
+        write_state(staging, state)
+        created = Created(path=dest, state=state, notes=list(rendered.notes))
+        if use_git and git.available():
+            author = (
+                str(rendered.answers.get("author_name", "")),
+                str(rendered.answers.get("author_email", "")),
+            )
+            created.commit = git.commit_snapshot(
+                staging,
+                f"Create project from {template} {rendered.template_version}".rstrip(),
+                author=author,
+            )
+        elif use_git:
+            created.notes.append("git was not found: the project was created without a repository")
+        _match_default_mode(staging, dest)
+        os.replace(staging, dest)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return created
+
+
+def git_author_defaults(cwd: Path) -> dict[str, str]:
+    """Offer the user's git identity as the default author, as PyScaffold does."""
+    if not git.available():
+        return {}
+    defaults = {
+        "author_name": git.config_value(cwd, "user.name"),
+        "author_email": git.config_value(cwd, "user.email"),
+    }
+    return {key: value for key, value in defaults.items() if value}
+
+
+def _match_default_mode(staging: Path, dest: Path) -> None:
+    # mkdtemp makes the folder private (0700); the project should get the mode a plain
+    # mkdir would, or keep the mode of the empty folder it replaces.
+    if dest.is_dir():
+        mode = dest.stat().st_mode & 0o7777
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o777 & ~umask
+    os.chmod(staging, mode)
+
+
+__all__ = ["BUILTIN_TEMPLATE", "STATE_FILE", "Created", "create_project"]

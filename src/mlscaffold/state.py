@@ -1,0 +1,92 @@
+"""The project's state file, ``.mlscaffold.toml``: how the project was generated.
+
+It records, portably, what ``render`` needs to reproduce the pristine tree: the
+template source as the user gave it and the version or commit rendered, the answers,
+and the plugins. ``update`` reads it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+
+from mlscaffold.errors import MlscaffoldError
+
+STATE_FILE = ".mlscaffold.toml"
+SCHEMA_VERSION = 1
+BUILTIN_PREFIX = "builtin:"
+
+
+@dataclass
+class State:
+    template_source: str
+    template_version: str
+    answers: dict[str, Any]
+    template_commit: str = ""
+    plugins: dict[str, dict[str, str]] = field(default_factory=dict)
+    mlscaffold_version: str = ""
+
+    def to_toml(self) -> str:
+        document = tomlkit.document()
+        document.add(tomlkit.comment("How this project was generated; `mlscaffold update` reads it."))
+        document.add(tomlkit.comment("Edit answers with `mlscaffold update -d KEY=VALUE`, not by hand."))
+        document.add("schema_version", SCHEMA_VERSION)
+        document.add("mlscaffold_version", self.mlscaffold_version)
+        template = tomlkit.table()
+        template.add("source", self.template_source)
+        template.add("version", self.template_version)
+        if self.template_commit:
+            template.add("commit", self.template_commit)
+        document.add("template", template)
+        document.add("answers", _table(self.answers))
+        plugins = tomlkit.table()
+        for name, info in sorted(self.plugins.items()):
+            plugins.add(name, _table(info))
+        document.add("plugins", plugins)
+        return tomlkit.dumps(document)
+
+    @classmethod
+    def from_toml(cls, text: str) -> State:
+        try:
+            data = tomlkit.parse(text).unwrap()
+            if data.get("schema_version") != SCHEMA_VERSION:
+                raise ValueError(f"unknown schema_version {data.get('schema_version')!r}")
+            template = data["template"]
+            return cls(
+                template_source=str(template["source"]),
+                template_version=str(template.get("version", "")),
+                template_commit=str(template.get("commit", "")),
+                answers=dict(data.get("answers", {})),
+                plugins={k: dict(v) for k, v in data.get("plugins", {}).items()},
+                mlscaffold_version=str(data.get("mlscaffold_version", "")),
+            )
+        except Exception as error:  # any shape problem means the same thing to the user
+            raise MlscaffoldError(
+                f"{STATE_FILE} is not a valid mlscaffold state file ({error}): "
+                "restore it from git history"
+            ) from None
+
+
+def _table(values: Mapping[str, Any]) -> Any:
+    table = tomlkit.table()
+    for key, value in values.items():
+        table.add(key, value)
+    return table
+
+
+def read_state(project: Path) -> State:
+    path = project / STATE_FILE
+    if not path.is_file():
+        raise MlscaffoldError(
+            f"{project} has no {STATE_FILE}: it is not an mlscaffold project "
+            "(create one with `mlscaffold new`)"
+        )
+    return State.from_toml(path.read_text(encoding="utf-8"))
+
+
+def write_state(project: Path, state: State) -> None:
+    (project / STATE_FILE).write_text(state.to_toml(), encoding="utf-8")

@@ -1,0 +1,91 @@
+"""Shared fixtures: an isolated git identity, a CLI runner, and file-tree snapshots."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+REPO = Path(__file__).resolve().parents[1]
+TEMPLATE_DIR = REPO / "templates" / "project"
+
+
+@pytest.fixture(autouse=True)
+def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Tests never read the machine's git config, and commits they make have an author."""
+    config = tmp_path_factory.mktemp("gitconfig") / "gitconfig"
+    config.write_text("[user]\n\tname = Test Author\n\temail = test@example.com\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(var, raising=False)
+    # copier reads user settings from here; keep the user's own out of the tests.
+    monkeypatch.setenv("COPIER_SETTINGS_PATH", str(config.parent / "copier-settings.yml"))
+    return config
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def snapshot(root: Path) -> dict[str, tuple[str, int]]:
+    """Every path under ``root`` with a hash of its content and its mode."""
+    result = {}
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        if path.is_symlink():
+            result[relative] = ("symlink:" + os.readlink(path), 0)
+        elif path.is_file():
+            result[relative] = (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mode)
+        else:
+            result[relative] = ("dir", path.stat().st_mode)
+    return result
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+@pytest.fixture
+def make_template(tmp_path: Path) -> Callable[..., Path]:
+    """Build a small copier template inline; ``tags`` makes it a git repo with those tags."""
+
+    def make(
+        name: str = "tpl",
+        copier_yml: str = "_subdirectory: template\nproject_name:\n  type: str\n  default: x\n",
+        files: dict[str, str] | None = None,
+        tags: dict[str, dict[str, str]] | None = None,
+    ) -> Path:
+        root = tmp_path / "templates-src" / name
+        root.mkdir(parents=True)
+        (root / "copier.yml").write_text(textwrap.dedent(copier_yml))
+
+        def write(contents: dict[str, str]) -> None:
+            for relative, text in contents.items():
+                target = root / "template" / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text)
+
+        write(files or {"README.md.jinja": "# {{ project_name }}\n"})
+        if tags is not None:
+            git(root, "init", "--quiet", "--initial-branch=main")
+            git(root, "add", "--all")
+            git(root, "commit", "--quiet", "-m", "first")
+            for tag, changes in tags.items():
+                if changes:
+                    write(changes)
+                    git(root, "add", "--all")
+                    git(root, "commit", "--quiet", "-m", f"release {tag}")
+                git(root, "tag", tag)
+        return root
+
+    return make

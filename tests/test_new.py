@@ -1,0 +1,195 @@
+"""`mlscaffold new`: the happy paths, the first snapshot and the state file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import tomlkit
+from conftest import REPO, git, snapshot
+
+from mlscaffold import __version__
+from mlscaffold.cli import app
+from mlscaffold.state import STATE_FILE, read_state
+
+
+def new(runner, *args: str):
+    return runner.invoke(app, ["new", *args])
+
+
+def test_version_and_help(runner):
+    assert runner.invoke(app, ["--version"]).stdout.strip() == f"mlscaffold {__version__}"
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "new" in result.stdout
+
+
+def test_python_m_and_help_does_not_import_copier():
+    code = (
+        "import sys\n"
+        "sys.argv = ['mlscaffold', '--help']\n"
+        "from mlscaffold.cli import main\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    assert exit.code == 0\n"
+        "print('COPIER IMPORTED' if 'copier' in sys.modules else 'copier not imported')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "copier not imported" in out.stdout
+    module = subprocess.run(
+        [sys.executable, "-m", "mlscaffold", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "Usage" in module.stdout and "new" in module.stdout
+
+
+def test_new_with_defaults_creates_and_commits_the_pristine_tree(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = new(runner, "churn-model", "--defaults")
+    assert result.exit_code == 0, result.output
+    project = tmp_path / "churn-model"
+    state = read_state(project)
+    assert state.template_source == "builtin:project"
+    assert state.template_version == __version__
+    assert state.answers["project_name"] == "churn-model"
+    assert state.answers["package_name"] == "churn_model"
+    # One commit holding exactly the rendered tree: nothing untracked, nothing modified.
+    assert git(project, "rev-list", "--count", "HEAD") == "1"
+    assert git(project, "status", "--porcelain", "--ignored") == ""
+    files = {p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file()}
+    tracked = set(git(project, "ls-files").splitlines())
+    assert tracked == {f for f in files if not f.startswith(".git/")}
+    assert STATE_FILE in tracked
+    assert "Mlscaffold-Snapshot:" in git(project, "log", "-1", "--format=%B")
+    # Created with a normal folder mode, not the private mode of a temp dir.
+    assert project.stat().st_mode & 0o777 == 0o755 & ~_umask()
+    assert [p.name for p in tmp_path.iterdir()] == ["churn-model"]
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_answers_from_data_and_data_file(runner, tmp_path):
+    answers = tmp_path / "answers.yml"
+    answers.write_text("author_name: From File\nproblem_type: regression\nlicense: Apache-2.0\n")
+    dest = tmp_path / "proj"
+    result = new(
+        runner, str(dest), "--defaults", "--data-file", str(answers),
+        "-d", "author_name=Ada", "-d", "prediction_mode=batch",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    state = read_state(dest)
+    assert state.answers["author_name"] == "Ada"  # -d wins over the data file
+    assert state.answers["problem_type"] == "regression"
+    assert state.answers["license"] == "Apache-2.0"
+    assert state.answers["prediction_mode"] == "batch"
+
+
+def test_existing_empty_folder_is_used(runner, tmp_path):
+    dest = tmp_path / "empty"
+    dest.mkdir(mode=0o750)
+    result = new(runner, str(dest), "--defaults")
+    assert result.exit_code == 0, result.output
+    assert (dest / STATE_FILE).is_file()
+    assert dest.stat().st_mode & 0o777 == 0o750
+
+
+def test_no_git(runner, tmp_path):
+    dest = tmp_path / "plain"
+    result = new(runner, str(dest), "--defaults", "--no-git")
+    assert result.exit_code == 0, result.output
+    assert (dest / STATE_FILE).is_file()
+    assert not (dest / ".git").exists()
+
+
+def test_commit_works_without_any_git_identity(runner, tmp_path, monkeypatch):
+    empty = tmp_path / "empty-gitconfig"
+    empty.write_text("")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    dest = tmp_path / "anon"
+    result = new(runner, str(dest), "--defaults", "-d", "author_name=Ada Lovelace",
+                 "-d", "author_email=ada@example.com")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert git(dest, "log", "-1", "--format=%an <%ae>") == "Ada Lovelace <ada@example.com>"
+
+
+def test_git_identity_is_the_default_author(runner, tmp_path):
+    dest = tmp_path / "mine"
+    assert new(runner, str(dest), "--defaults").exit_code == 0
+    answers = read_state(dest).answers
+    assert (answers["author_name"], answers["author_email"]) == ("Test Author", "test@example.com")
+
+
+def test_missing_git_is_reported_and_the_project_still_created(runner, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tools-here"))
+    dest = tmp_path / "nogit"
+    result = new(runner, str(dest), "--defaults")
+    assert result.exit_code == 0, result.output
+    assert "git was not found" in result.stderr
+    assert (dest / STATE_FILE).is_file() and not (dest / ".git").exists()
+
+
+def test_no_machine_paths_leak_into_the_project(runner, tmp_path):
+    dest = tmp_path / "portable"
+    assert new(runner, str(dest), "--defaults").exit_code == 0
+    leaks = [str(tmp_path), str(Path.home()), str(REPO), "/tmp/"]
+    for path in dest.rglob("*"):
+        if path.is_file() and ".git" not in path.relative_to(dest).parts:
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            for leak in leaks:
+                assert leak not in text, f"{leak} found in {path.relative_to(dest)}"
+    config = (dest / ".git" / "config").read_text()
+    assert str(tmp_path) not in config
+
+
+def test_git_template_at_a_tag(runner, tmp_path, make_template):
+    template = make_template(
+        copier_yml="_subdirectory: template\nproject_name:\n  type: str\n  default: x\n",
+        files={"VERSION.jinja": "one {{ project_name }}\n"},
+        tags={"v1.0.0": {}, "v2.0.0": {"VERSION.jinja": "two {{ project_name }}\n"}},
+    )
+    dest = tmp_path / "from-git"
+    result = new(runner, str(dest), "--defaults", "--template", str(template), "--vcs-ref", "v1.0.0")
+    assert result.exit_code == 0, result.output
+    assert (dest / "VERSION").read_text() == "one from-git\n"
+    state = read_state(dest)
+    assert state.template_source == str(template)
+    assert state.template_version == "1.0.0"
+    assert state.template_commit == git(template, "rev-parse", "v1.0.0")
+
+    latest = tmp_path / "latest"
+    assert new(runner, str(latest), "--defaults", "--template", str(template)).exit_code == 0
+    assert (latest / "VERSION").read_text() == "two latest\n"
+    assert read_state(latest).template_version == "2.0.0"
+
+
+def test_state_file_is_toml_with_a_comment(runner, tmp_path):
+    dest = tmp_path / "stateful"
+    assert new(runner, str(dest), "--defaults").exit_code == 0
+    text = (dest / STATE_FILE).read_text()
+    assert text.startswith("# How this project was generated")
+    document = tomlkit.parse(text)
+    assert document["template"]["source"] == "builtin:project"
+    assert set(document["answers"]) >= {
+        "project_name", "package_name", "description", "author_name", "author_email",
+        "python_version", "license", "problem_type", "prediction_mode",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("stage_folder", [
+    "stages/01-scoping", "stages/02-data", "stages/03-modeling",
+    "stages/04-deployment", "stages/05-monitoring", "stages/06-business-analysis",
+])  # fmt: skip
+def test_each_stage_has_a_checklist_with_ids_and_sources(runner, tmp_path, stage_folder):
+    dest = tmp_path / "staged"
+    assert new(runner, str(dest), "--defaults").exit_code == 0
+    checklist = (dest / stage_folder / "CHECKLIST.md").read_text()
+    items = [line for line in checklist.splitlines() if line.startswith("- [ ] ")]
+    assert items, checklist
+    assert all("(`core." in line for line in items)
+    assert checklist.count("  - Source: ") == len(items)
