@@ -119,8 +119,7 @@ def new(
         f"[green]Created[/green] {created.path.name} from {state.template_source} "
         f"{state.template_version}{commit}"
     )
-    package = state.answers.get("package_name")
-    if package and state.template_source == "builtin:project":
+    if state.template_source == "builtin:project":
         console.print(
             "Next steps:\n"
             f"  cd {dest}\n"
@@ -128,6 +127,7 @@ def new(
             "  make all      # data -> train -> evaluate -> promote -> drift -> business report\n"
             "  Then work through stages/01-scoping ... stages/06-business-analysis.",
             soft_wrap=True,
+            markup=False,
         )
 
 

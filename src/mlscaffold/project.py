@@ -28,7 +28,7 @@ class Created:
 
 def check_destination(dest: Path) -> None:
     """Refuse a destination we cannot create a project in, before anything is written."""
-    if not dest.name or dest.name in {".", ".."}:
+    if dest.name in {"", ".", ".."}:
         raise MlscaffoldError(
             f"{str(dest)!r} does not name a new folder: give one, e.g. `mlscaffold new churn-model`"
         )
@@ -60,8 +60,8 @@ def create_project(
     pristine snapshot, and renamed to ``dest`` as the last step; on any error or
     interrupt the sibling is removed, so ``dest`` is left exactly as it was.
     """
-    dest = Path(os.path.abspath(dest))
     check_destination(dest)
+    dest = Path(os.path.abspath(dest))
     staging = Path(tempfile.mkdtemp(prefix=f".{dest.name[:40]}.mlscaffold-", dir=dest.parent))
     try:
         rendered = render(

@@ -93,7 +93,7 @@ def render(
     """
     # copier is heavy: import it only when a render happens, so `--help` stays fast.
     import copier
-    from copier.errors import CopierError, UnsafeTemplateError, UserMessageError
+    from copier.errors import CopierError
     from plumbum import ProcessExecutionError
 
     copier_src = resolve_source(source, vcs_ref)
@@ -142,29 +142,39 @@ def render(
         notes.extend(str(w.message) for w in caught if issubclass(w.category, UserWarning))
     except MlscaffoldError:
         raise
-    except UnsafeTemplateError as error:
-        raise MlscaffoldError(
-            f"template {source} uses unsafe features ({error}): pass --trust only if you "
-            "trust its author"
-        ) from None
-    except ValueError as error:  # copier's validators and choices raise ValueError
-        raise MlscaffoldError(f"{_one_line(error)}: change the answer with -d KEY=VALUE") from None
-    except ProcessExecutionError as error:
-        if vcs_ref:
-            raise MlscaffoldError(
-                f"--vcs-ref {vcs_ref} was not found in template {source}: "
-                "list its tags with `git tag` there"
-            ) from None
-        raise MlscaffoldError(
-            f"git could not read template {source}: {_one_line(error.stderr or error)}"
-        ) from None
-    except (UserMessageError, CopierError) as error:
-        raise MlscaffoldError(f"template {source}: {_one_line(error)}") from None
+    except (CopierError, ValueError, ProcessExecutionError) as error:
+        raise _explain(error, source, vcs_ref) from None
     except Exception as error:
         if type(error).__module__.startswith("jinja2"):
             raise MlscaffoldError(f"template {source} failed to render: {_one_line(error)}") from None
         raise
     return Rendered(answers=answers, template_version=version, template_commit=commit, notes=notes)
+
+
+def _explain(error: Exception, source: str, vcs_ref: str | None) -> Exception:
+    """Turn what copier raises into a one-line message; anything unforeseen stays a bug."""
+    from copier.errors import UnsafeTemplateError, UserMessageError
+    from plumbum import ProcessExecutionError
+
+    message = _one_line(error)
+    if isinstance(error, UnsafeTemplateError):
+        features = message.split(":", 1)[-1].strip().rstrip(".")
+        return MlscaffoldError(
+            f"template {source} uses unsafe features ({features}): "
+            "pass --trust only if you trust its author"
+        )
+    if vcs_ref and (isinstance(error, ProcessExecutionError) or "Unknown revision" in message):
+        return MlscaffoldError(
+            f"--vcs-ref {vcs_ref} was not found in template {source}: "
+            "list its tags with `git tag` there"
+        )
+    if message.startswith(("Validation error for question", "Invalid choice for")):
+        return MlscaffoldError(f"{message}: change the answer with -d KEY=VALUE")
+    if isinstance(error, ProcessExecutionError):
+        return MlscaffoldError(f"git could not read template {source}: {_one_line(error.stderr)}")
+    if isinstance(error, UserMessageError) or type(error).__module__.startswith("copier"):
+        return MlscaffoldError(f"template {source}: {message}")
+    return error
 
 
 def _one_line(error: object) -> str:

@@ -1,0 +1,105 @@
+"""The product as a user gets it: build the wheel, create projects with it, run them.
+
+Each project is installed into a virtualenv (one shared by all projects, so each later
+install only adds the project itself) and must pass its own test suite, `ruff check`,
+and `make all`, which runs every stage end to end offline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+COMBINATIONS = [
+    ("classification", "online"),
+    ("classification", "batch"),
+    ("regression", "online"),
+    ("regression", "both"),
+]
+
+
+def run(args: list[str | Path], cwd: Path, env: dict[str, str] | None = None, timeout: int = 900):
+    result = subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert result.returncode == 0, f"{args} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    return result
+
+
+def make_venv(path: Path) -> Path:
+    venv.EnvBuilder(with_pip=True, clear=True).create(path)
+    return path / "bin"
+
+
+@pytest.fixture(scope="session")
+def installed_cli(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`mlscaffold` installed from a freshly built wheel, not from the source tree."""
+    root = tmp_path_factory.mktemp("wheel")
+    run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", root / "dist", REPO], cwd=root)
+    (wheel,) = (root / "dist").glob("mlscaffold-*.whl")
+    bin_dir = make_venv(root / "venv")
+    run([bin_dir / "python", "-m", "pip", "install", "--quiet", wheel], cwd=root)
+    return bin_dir / "mlscaffold"
+
+
+@pytest.fixture(scope="session")
+def project_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_venv(tmp_path_factory.mktemp("project-venv") / "venv")
+
+
+def project_env(bin_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "COV_"))}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
+    env["VIRTUAL_ENV"] = str(bin_dir.parent)
+    env["MPLBACKEND"] = "Agg"
+    return env
+
+
+@pytest.mark.parametrize(("problem_type", "prediction_mode"), COMBINATIONS)
+def test_generated_project_installs_passes_its_tests_and_runs_end_to_end(
+    installed_cli, project_venv, tmp_path, problem_type, prediction_mode
+):
+    name = f"{problem_type[:5]}-{prediction_mode}"
+    run(
+        [installed_cli, "new", name, "--defaults",
+         "-d", f"problem_type={problem_type}", "-d", f"prediction_mode={prediction_mode}"],
+        cwd=tmp_path,
+    )  # fmt: skip
+    project = tmp_path / name
+    env = project_env(project_venv)
+    run([project_venv / "python", "-m", "pip", "install", "--quiet", "-e", ".[dev]"], project, env)
+    run([project_venv / "ruff", "check", "."], project, env)
+    run([project_venv / "ruff", "format", "--check", "."], project, env)
+    tests = run([project_venv / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, env)
+    assert " passed" in tests.stdout and " failed" not in tests.stdout
+
+    run(["make", "all"], project, env)
+    metrics = json.loads((project / "reports" / "metrics.json").read_text())
+    if problem_type == "classification":
+        assert metrics["model"]["roc_auc"] > metrics["baseline"]["roc_auc"] + 0.2
+    else:
+        assert metrics["model"]["mae"] < metrics["baseline"]["mae"]
+    for report in ["data-report.html", "evaluation.html", "business.json", "business.html"]:
+        assert (project / "reports" / report).is_file(), report
+    drift = json.loads((project / "reports" / "drift" / "drift-report.json").read_text())
+    assert drift, "the drift report is empty"
+    card = (project / "stages" / "03-modeling" / "model-card.md").read_text()
+    generated = card.split("<!-- BEGIN GENERATED: metrics -->")[1].split("<!-- END GENERATED: metrics -->")[0]
+    assert any(ch.isdigit() for ch in generated), "the model card's metrics were not filled"
+    # Running the project writes only ignored artifacts and the filled-in documents.
+    changed = run(["git", "status", "--porcelain"], project).stdout.split("\n")
+    assert {line[3:] for line in changed if line} <= {
+        "stages/03-modeling/model-card.md",
+        "stages/06-business-analysis/impact-report.md",
+    }
+    shutil.rmtree(project / "data")  # keep the shared tmp small across the matrix
