@@ -25,6 +25,8 @@ def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
         monkeypatch.delenv(var, raising=False)
+    # Entry-point plugins stay off unless a test is about them; built-ins always load.
+    monkeypatch.setenv("MLSCAFFOLD_LOAD_PLUGINS", "")
     # copier reads user settings from here; keep the user's own out of the tests.
     monkeypatch.setenv("COPIER_SETTINGS_PATH", str(config.parent / "copier-settings.yml"))
     return config

@@ -103,18 +103,6 @@ def load_items(template_dir: Path) -> list[ChecklistItem]:
     return [item_from_data(entry, f"template {ITEMS_FILE}") for entry in document.get("item", [])]
 
 
-def select(items: Iterable[ChecklistItem], answers: Mapping[str, Any]) -> list[ChecklistItem]:
-    """Items that apply to these answers; an id used twice is an error."""
-    chosen: dict[str, ChecklistItem] = {}
-    for item in items:
-        if not item.applies_to(answers):
-            continue
-        if item.id in chosen:
-            raise MlscaffoldError(f"checklist item id {item.id!r} is defined twice: ids must be unique")
-        chosen[item.id] = item
-    return list(chosen.values())
-
-
 def describe_verify(verify: Mapping[str, Any]) -> str:
     kind = verify["kind"]
     if kind == "file_exists":

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from mlscaffold import __version__
@@ -27,8 +28,12 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except MlscaffoldError as error:
-            errors.print(f"[red]Error:[/red] {error.message}", soft_wrap=True, markup=True)
+            _report(error)
             raise typer.Exit(code=error.exit_code) from None
+
+
+def _report(error: MlscaffoldError) -> None:
+    errors.print(f"[red]Error:[/red] {escape(error.message)}", soft_wrap=True)
 
 
 app = typer.Typer(
@@ -94,6 +99,13 @@ def new(
     no_git: Annotated[
         bool, typer.Option("--no-git", help="Do not create a git repository and first commit.")
     ] = False,
+    plugin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--plugin", "-p", metavar="NAME",
+            help="Use an installed plugin (repeatable); see `mlscaffold plugins`.",
+        ),
+    ] = None,
 ) -> None:
     """Create a new ML project from a template."""
     from mlscaffold.answers import load_data_file, parse_pairs
@@ -110,14 +122,15 @@ def new(
         trust=trust,
         use_git=not no_git,
         interactive=sys.stdin.isatty(),
+        plugins=plugin or [],
     )
     for note in created.notes:
-        errors.print(f"[yellow]Note:[/yellow] {note}", soft_wrap=True)
+        errors.print(f"[yellow]Note:[/yellow] {escape(note)}", soft_wrap=True)
     state = created.state
     commit = f", first commit {created.commit[:10]}" if created.commit else ""
     console.print(
-        f"[green]Created[/green] {created.path.name} from {state.template_source} "
-        f"{state.template_version}{commit}"
+        f"[green]Created[/green] {escape(created.path.name)} from "
+        f"{escape(state.template_source)} {escape(state.template_version)}{commit}"
     )
     if state.template_source == "builtin:project":
         console.print(
@@ -131,5 +144,42 @@ def new(
         )
 
 
+@app.command("plugins")
+def list_plugins(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+) -> None:
+    """List the installed plugins a project can use."""
+    import json
+
+    from rich.table import Table
+
+    from mlscaffold import plugins
+
+    found = plugins.installed()
+    if as_json:
+        rows = [
+            {"name": p.name, "distribution": p.distribution, "version": p.version,
+             "hooks": list(p.hooks)}
+            for p in found
+        ]  # fmt: skip
+        console.print_json(json.dumps({"schema_version": 1, "plugins": rows}))
+        return
+    if not found:
+        console.print("No plugins installed. Create one with `mlscaffold plugin new NAME`.", markup=False)
+        return
+    table = Table("name", "distribution", "version", "hooks")
+    for p in found:
+        table.add_row(p.name, p.distribution, p.version, ", ".join(p.hooks))
+    console.print(table)
+
+
 def main() -> None:
+    from mlscaffold import plugins
+
+    try:
+        # Plugins may add commands, so they load before the command line is parsed.
+        plugins.call("mlscaffold_commands", [p.name for p in plugins.installed()], app=app)
+    except MlscaffoldError as error:
+        _report(error)
+        raise SystemExit(error.exit_code) from None
     app(prog_name="mlscaffold")

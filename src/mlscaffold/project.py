@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mlscaffold import __version__, git
 from mlscaffold.errors import MlscaffoldError
+from mlscaffold.plugins import resolve as resolve_plugins
 from mlscaffold.render import render
 from mlscaffold.state import BUILTIN_PREFIX, STATE_FILE, State, write_state
 
@@ -53,6 +54,7 @@ def create_project(
     trust: bool = False,
     use_git: bool = True,
     interactive: bool = True,
+    plugins: Sequence[str] = (),
 ) -> Created:
     """Create a project in ``dest`` (absent or an empty folder) from ``template``.
 
@@ -62,12 +64,14 @@ def create_project(
     """
     check_destination(dest)
     dest = Path(os.path.abspath(dest))
+    chosen = resolve_plugins(plugins)
     staging = Path(tempfile.mkdtemp(prefix=f".{dest.name[:40]}.mlscaffold-", dir=dest.parent))
     try:
         rendered = render(
             template,
             staging,
             data=data,
+            plugins=[info.name for info in chosen],
             vcs_ref=vcs_ref,
             defaults=defaults,
             user_defaults={"project_name": dest.name, **git_author_defaults(dest.parent)},
@@ -79,6 +83,10 @@ def create_project(
             template_version=rendered.template_version,
             template_commit=rendered.template_commit,
             answers=rendered.answers,
+            plugins={
+                info.name: {"distribution": info.distribution, "version": info.version}
+                for info in chosen
+            },
             mlscaffold_version=__version__,
         )
         write_state(staging, state)

@@ -7,15 +7,21 @@ rendering, the questions and their validation; mlscaffold adds the stage checkli
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import tempfile
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mlscaffold import __version__, checklists
 from mlscaffold.errors import MlscaffoldError
+from mlscaffold.plugins import call as plugin_calls
+from mlscaffold.plugins import namespace
+from mlscaffold.stages import STAGE_IDS
 from mlscaffold.state import BUILTIN_PREFIX
 
 TEMPLATE_CONFIG_FILES = ("copier.yml", "copier.yaml")
@@ -78,13 +84,14 @@ def render(
     destination: Path,
     *,
     data: Mapping[str, Any] | None = None,
+    plugins: Sequence[str] = (),
     vcs_ref: str | None = None,
     defaults: bool = False,
     user_defaults: Mapping[str, Any] | None = None,
     trust: bool = False,
     interactive: bool = True,
 ) -> Rendered:
-    """Render ``source`` into the empty folder ``destination`` and return the answers.
+    """Render ``source`` and the chosen ``plugins`` into the empty folder ``destination``.
 
     ``data`` answers questions without asking; ``defaults`` takes the default of every
     question not answered; ``user_defaults`` replaces a question's default. Raises
@@ -98,14 +105,14 @@ def render(
 
     copier_src = resolve_source(source, vcs_ref)
     data = dict(data or {})
-    notes: list[str] = []
+    plugin_questions = _plugin_questions(plugins)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             with copier.Worker(
                 src_path=copier_src,
                 dst_path=destination,
-                data=data,
+                data={k: v for k, v in data.items() if k not in plugin_questions},
                 vcs_ref=vcs_ref,
                 defaults=defaults,
                 user_defaults=dict(user_defaults or {}),
@@ -113,45 +120,235 @@ def render(
                 quiet=True,
                 cleanup_on_error=False,
             ) as worker:
-                template = worker.template
-                questions = template.questions_data
-                unknown = sorted(set(data) - set(questions))
-                if unknown:
-                    raise MlscaffoldError(
-                        f"the template has no question {', '.join(map(repr, unknown))}: "
-                        f"known questions are {', '.join(questions)}"
-                    )
-                if not defaults and not interactive and set(questions) - set(data):
-                    raise MlscaffoldError(
-                        "there is no terminal to ask the template's questions: pass --defaults "
-                        "to take the defaults (and -d KEY=VALUE for the answers you want)"
-                    )
+                questions = worker.template.questions_data
+                _check_answerable(data, {**questions, **plugin_questions}, defaults, interactive)
                 worker.run_copy()
-                answers = {
-                    key: worker.answers.combined[key]
-                    for key, spec in questions.items()
-                    if key in worker.answers.combined and not (spec or {}).get("secret")
-                }
-                items = checklists.select(checklists.load_items(template.local_abspath), answers)
-                checklists.write_checklists(destination, items)
+                answers = _remembered(worker.answers.combined, questions)
+                template_dir = Path(worker.template.local_abspath)
                 if source.startswith(BUILTIN_PREFIX):
                     version, commit = __version__, ""
                 else:
-                    version = str(template.version or template.commit or "")
-                    commit = template.commit_hash or ""
-        notes.extend(str(w.message) for w in caught if issubclass(w.category, UserWarning))
+                    version = str(worker.template.version or worker.template.commit or "")
+                    commit = worker.template.commit_hash or ""
+        notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     except MlscaffoldError:
         raise
     except (CopierError, ValueError, ProcessExecutionError) as error:
-        raise _explain(error, source, vcs_ref) from None
+        raise _explain(error, f"template {source}", vcs_ref) from None
     except Exception as error:
         if type(error).__module__.startswith("jinja2"):
             raise MlscaffoldError(f"template {source} failed to render: {_one_line(error)}") from None
         raise
+    if plugin_questions:
+        answers.update(_ask(plugin_questions, data, answers, defaults, user_defaults))
+    _render_layers(destination, plugins, answers, trust)
+    items = _checklist_items(plugins, answers, template_dir)
+    checklists.write_checklists(destination, items)
+    _edit_pyproject(destination, plugins, answers)
     return Rendered(answers=answers, template_version=version, template_commit=commit, notes=notes)
 
 
-def _explain(error: Exception, source: str, vcs_ref: str | None) -> Exception:
+def _check_answerable(
+    data: Mapping[str, Any], questions: Mapping[str, Any], defaults: bool, interactive: bool
+) -> None:
+    unknown = sorted(set(data) - set(questions))
+    if unknown:
+        raise MlscaffoldError(
+            f"the template has no question {', '.join(map(repr, unknown))}: "
+            f"known questions are {', '.join(questions)}"
+        )
+    if not defaults and not interactive and set(questions) - set(data):
+        raise MlscaffoldError(
+            "there is no terminal to ask the template's questions: pass --defaults "
+            "to take the defaults (and -d KEY=VALUE for the answers you want)"
+        )
+
+
+def _remembered(combined: Mapping[str, Any], questions: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers worth recording: every question's, except secrets."""
+    return {
+        key: combined[key]
+        for key, spec in questions.items()
+        if key in combined and not (spec or {}).get("secret")
+    }
+
+
+def _plugin_questions(plugins: Sequence[str]) -> dict[str, Any]:
+    questions: dict[str, Any] = {}
+    for name, result in plugin_calls("mlscaffold_questions", plugins):
+        if not result:
+            continue
+        if not isinstance(result, Mapping):
+            raise MlscaffoldError(
+                f"plugin {name!r}, hook mlscaffold_questions returned {type(result).__name__}: "
+                "it must return a dict of questions"
+            )
+        prefix = namespace(name)
+        for key, spec in result.items():
+            if not str(key).startswith(prefix) or not isinstance(spec, Mapping):
+                raise MlscaffoldError(
+                    f"plugin {name!r}, hook mlscaffold_questions: question {key!r} must be a "
+                    f"dict named with the prefix {prefix!r}"
+                )
+            questions[str(key)] = dict(spec)
+    return questions
+
+
+def _ask(
+    questions: Mapping[str, Any],
+    data: Mapping[str, Any],
+    answers: Mapping[str, Any],
+    defaults: bool,
+    user_defaults: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """Ask the plugins' questions with copier, so they get its prompts and validation."""
+    import copier
+    import yaml
+
+    with tempfile.TemporaryDirectory(prefix="mlscaffold-questions-") as folder:
+        root = Path(folder)
+        (root / "empty").mkdir()
+        config = {"_subdirectory": "empty", **questions}
+        (root / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        given = {k: v for k, v in data.items() if k in questions}
+        try:
+            with copier.Worker(
+                src_path=str(root),
+                dst_path=root / "out",
+                data={**answers, **given},
+                defaults=defaults,
+                user_defaults=dict(user_defaults or {}),
+                quiet=True,
+            ) as worker:
+                worker.run_copy()
+                return _remembered(worker.answers.combined, questions)
+        except ValueError as error:
+            raise _explain(error, "plugin questions", None) from None
+
+
+def _render_layers(
+    destination: Path, plugins: Sequence[str], answers: Mapping[str, Any], trust: bool
+) -> None:
+    """Render each plugin's template layers and add their files, refusing any overlap."""
+    import copier
+
+    owners = {
+        path.relative_to(destination).as_posix(): "the base template"
+        for path in destination.rglob("*")
+        if not path.is_dir()
+    }
+    for name, layers in plugin_calls("mlscaffold_templates", plugins, answers=dict(answers)):
+        for layer in layers or []:
+            layer = Path(layer)
+            if not layer.is_dir():
+                raise MlscaffoldError(
+                    f"plugin {name!r}, hook mlscaffold_templates: template layer {layer} "
+                    "is not a folder"
+                )
+            with tempfile.TemporaryDirectory(prefix="mlscaffold-layer-") as folder:
+                out = Path(folder) / "out"
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        copier.run_copy(
+                            str(layer), out, data=dict(answers), defaults=True,
+                            unsafe=trust, quiet=True, vcs_ref=None,
+                        )  # fmt: skip
+                except Exception as error:
+                    explained = _explain(error, f"plugin {name!r} template layer", None)
+                    if explained is error:
+                        raise MlscaffoldError(
+                            f"plugin {name!r} template layer failed to render: {_one_line(error)}"
+                        ) from None
+                    raise explained from None
+                _merge(out, destination, name, owners)
+
+
+def _merge(layer: Path, destination: Path, plugin: str, owners: dict[str, str]) -> None:
+    for path in sorted(layer.rglob("*")):
+        relative = path.relative_to(layer).as_posix()
+        if path.is_symlink():
+            target = (path.parent / os.readlink(path)).resolve()
+            if not target.is_relative_to(layer.resolve()):
+                raise MlscaffoldError(
+                    f"plugin {plugin!r} template layer has {relative}, a link that leads outside "
+                    "the project: plugins may only write inside it"
+                )
+        if path.is_dir() and not path.is_symlink():
+            continue
+        if relative in owners:
+            raise MlscaffoldError(
+                f"plugin {plugin!r} and {owners[relative]} both write {relative}: "
+                "a file has one owner; drop it from one of them"
+            )
+        owners[relative] = f"plugin {plugin!r}"
+        target = destination / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_symlink():
+            os.symlink(os.readlink(path), target)
+        else:
+            shutil.copy2(path, target)
+
+
+def _checklist_items(
+    plugins: Sequence[str], answers: Mapping[str, Any], template_dir: Path
+) -> list[checklists.ChecklistItem]:
+    items: list[checklists.ChecklistItem] = []
+    owners: dict[str, str] = {}
+    for stage in STAGE_IDS:
+        calls = plugin_calls(
+            "mlscaffold_checklist_items", plugins,
+            stage=stage, answers=dict(answers), template_dir=template_dir,
+        )  # fmt: skip
+        for name, result in calls:
+            if not isinstance(result, (list, tuple)):
+                raise MlscaffoldError(
+                    f"plugin {name!r}, hook mlscaffold_checklist_items returned "
+                    f"{type(result).__name__}: it must return a list of items"
+                )
+            for entry in result:
+                origin = "the base template" if name == "core" else f"plugin {name!r}"
+                item = (
+                    entry
+                    if isinstance(entry, checklists.ChecklistItem)
+                    else checklists.item_from_data(entry, origin)
+                )
+                if not item.applies_to(answers):
+                    continue
+                if item.stage != stage or not item.id.startswith(f"{name}."):
+                    raise MlscaffoldError(
+                        f"{origin}: checklist item {item.id!r} must be for stage {stage!r} "
+                        f"and have an id starting with {name + '.'!r}"
+                    )
+                if item.id in owners:
+                    raise MlscaffoldError(
+                        f"{origin} and {owners[item.id]} both define checklist item {item.id!r}: "
+                        "ids must be unique"
+                    )
+                owners[item.id] = origin
+                items.append(item)
+    return items
+
+
+def _edit_pyproject(destination: Path, plugins: Sequence[str], answers: Mapping[str, Any]) -> None:
+    path = destination / "pyproject.toml"
+    if not path.is_file():
+        return
+    import tomlkit
+
+    document = tomlkit.parse(path.read_text(encoding="utf-8"))
+    before = tomlkit.dumps(document)
+    plugin_calls("mlscaffold_pyproject", plugins, pyproject=document, answers=dict(answers))
+    after = tomlkit.dumps(document)
+    if after != before:
+        try:
+            tomlkit.parse(after)
+        except Exception as error:
+            raise MlscaffoldError(f"plugins left pyproject.toml invalid ({error})") from None
+        path.write_text(after, encoding="utf-8")
+
+
+def _explain(error: Exception, what: str, vcs_ref: str | None) -> Exception:
     """Turn what copier raises into a one-line message; anything unforeseen stays a bug."""
     from copier.errors import UnsafeTemplateError, UserMessageError
     from plumbum import ProcessExecutionError
@@ -160,20 +357,20 @@ def _explain(error: Exception, source: str, vcs_ref: str | None) -> Exception:
     if isinstance(error, UnsafeTemplateError):
         features = message.split(":", 1)[-1].strip().rstrip(".")
         return MlscaffoldError(
-            f"template {source} uses unsafe features ({features}): "
+            f"{what} uses unsafe features ({features}): "
             "pass --trust only if you trust its author"
         )
     if vcs_ref and (isinstance(error, ProcessExecutionError) or "Unknown revision" in message):
         return MlscaffoldError(
-            f"--vcs-ref {vcs_ref} was not found in template {source}: "
+            f"--vcs-ref {vcs_ref} was not found in {what}: "
             "list its tags with `git tag` there"
         )
     if message.startswith(("Validation error for question", "Invalid choice for")):
         return MlscaffoldError(f"{message}: change the answer with -d KEY=VALUE")
     if isinstance(error, ProcessExecutionError):
-        return MlscaffoldError(f"git could not read template {source}: {_one_line(error.stderr)}")
+        return MlscaffoldError(f"git could not read {what}: {_one_line(error.stderr)}")
     if isinstance(error, UserMessageError) or type(error).__module__.startswith("copier"):
-        return MlscaffoldError(f"template {source}: {message}")
+        return MlscaffoldError(f"{what}: {message}")
     return error
 
 

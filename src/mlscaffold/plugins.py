@@ -1,0 +1,132 @@
+"""Finding, choosing and calling plugins (pluggy, entry-point group ``mlscaffold``).
+
+Installed plugins are loaded from entry points, unless ``MLSCAFFOLD_LOAD_PLUGINS`` names
+the ones to load (comma-separated; empty loads none), as llm and datasette do. A project
+uses only the plugins chosen for it; ``call`` runs a hook for those, one plugin at a
+time, so every failure names the plugin and the hook.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pluggy
+
+from mlscaffold import hookspecs
+from mlscaffold.errors import MlscaffoldError
+
+GROUP = "mlscaffold"
+LOAD_PLUGINS_ENV = "MLSCAFFOLD_LOAD_PLUGINS"
+BUILTIN_PLUGINS = {"core": "mlscaffold.builtin"}
+
+pm = pluggy.PluginManager(GROUP)
+pm.add_hookspecs(hookspecs)
+_loaded = False
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    name: str
+    distribution: str
+    version: str
+    hooks: tuple[str, ...]
+
+
+def load() -> None:
+    """Register the built-in plugins and the installed ones; safe to call again."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for name, module in BUILTIN_PLUGINS.items():
+        if pm.get_plugin(name) is None:
+            pm.register(importlib.import_module(module), name=name)
+    wanted = os.environ.get(LOAD_PLUGINS_ENV)
+    names = None if wanted is None else [n.strip() for n in wanted.split(",") if n.strip()]
+    for name in [None] if names is None else names:
+        try:
+            pm.load_setuptools_entrypoints(GROUP, name=name)
+        except Exception as error:  # a broken plugin must not take the whole CLI down
+            raise MlscaffoldError(
+                f"an installed mlscaffold plugin failed to load ({type(error).__name__}: {error}): "
+                f"fix or uninstall it, or choose plugins with {LOAD_PLUGINS_ENV}"
+            ) from None
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as error:
+        raise MlscaffoldError(
+            f"plugin {error.plugin_name!r} implements an unknown hook ({error}): "
+            "check the hook name against mlscaffold's hookspecs"
+        ) from None
+
+
+def installed() -> list[PluginInfo]:
+    """The plugins a project can choose (built-ins excluded), sorted by name."""
+    load()
+    distributions = {id(plugin): dist for plugin, dist in pm.list_plugin_distinfo()}
+    result = []
+    for name, plugin in pm.list_name_plugin():
+        if name in BUILTIN_PLUGINS or plugin is None:
+            continue
+        dist = distributions.get(id(plugin))
+        hooks = tuple(sorted(caller.name for caller in pm.get_hookcallers(plugin) or []))
+        result.append(
+            PluginInfo(
+                name=name,
+                distribution=dist.project_name if dist else "",
+                version=dist.version if dist else "",
+                hooks=hooks,
+            )
+        )
+    return sorted(result, key=lambda info: info.name)
+
+
+def resolve(names: Iterable[str]) -> list[PluginInfo]:
+    """The chosen plugins, by name, sorted so that a render does not depend on flag order."""
+    available = {info.name: info for info in installed()}
+    chosen = []
+    for name in sorted(set(names)):
+        if name not in available:
+            known = ", ".join(available) or "none"
+            raise MlscaffoldError(
+                f"plugin {name!r} is not installed (installed plugins: {known}): "
+                f"install mlscaffold-{name} with pip, or check the name with `mlscaffold plugins`"
+            )
+        chosen.append(available[name])
+    return chosen
+
+
+def namespace(plugin_name: str) -> str:
+    """The prefix of a plugin's question names: ``acme-tools`` asks ``acme_tools_*``."""
+    return plugin_name.replace("-", "_").replace(".", "_") + "_"
+
+
+def call(hook_name: str, plugin_names: Iterable[str], **kwargs: Any) -> list[tuple[str, Any]]:
+    """Call one hook for the built-ins and the named plugins; ``[(plugin, result), ...]``.
+
+    Each implementation receives only the arguments it declares. An exception in a
+    plugin becomes an error that names the plugin and the hook.
+    """
+    load()
+    order = [*BUILTIN_PLUGINS, *plugin_names]
+    impls = {impl.plugin_name: impl for impl in getattr(pm.hook, hook_name).get_hookimpls()}
+    results = []
+    for name in order:
+        impl = impls.get(name)
+        if impl is None:
+            continue
+        try:
+            result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+        except MlscaffoldError as error:
+            raise MlscaffoldError(f"plugin {name!r}, hook {hook_name}: {error.message}") from None
+        except Exception as error:
+            raise MlscaffoldError(
+                f"plugin {name!r} failed in hook {hook_name} ({type(error).__name__}: {error}): "
+                "report it to the plugin's authors"
+            ) from None
+        results.append((name, result))
+    return results
