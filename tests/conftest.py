@@ -28,7 +28,9 @@ def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     # Entry-point plugins stay off unless a test is about them; built-ins always load.
     monkeypatch.setenv("MLSCAFFOLD_LOAD_PLUGINS", "")
     # copier reads user settings from here; keep the user's own out of the tests.
-    monkeypatch.setenv("COPIER_SETTINGS_PATH", str(config.parent / "copier-settings.yml"))
+    settings = config.parent / "copier-settings.yml"
+    settings.write_text("{}\n")
+    monkeypatch.setenv("COPIER_SETTINGS_PATH", str(settings))
     return config
 
 
@@ -91,3 +93,21 @@ def make_template(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return make
+
+
+@pytest.fixture
+def register_plugin():
+    """Register plugin objects for one test, as an installed plugin would be, then remove them."""
+    from mlscaffold import plugins
+
+    plugins.load()
+    added = []
+
+    def register(plugin: object, name: str) -> object:
+        plugins.pm.register(plugin, name=name)
+        added.append(plugin)
+        return plugin
+
+    yield register
+    for plugin in added:
+        plugins.pm.unregister(plugin)

@@ -26,24 +26,52 @@ def setup_none(tmp_path: Path, make_template) -> dict[str, str]:
 CASES = {
     # name: (arguments, expected message fragment)
     "keyword package name": (["proj", "-d", "package_name=class"], "is a Python keyword"),
-    "invalid package name": (["proj", "-d", "package_name=9-lives"], "not a valid Python package name"),
+    "invalid package name": (
+        ["proj", "-d", "package_name=9-lives"],
+        "not a valid Python package name",
+    ),
     "project name with a slash": (["proj", "-d", "project_name=a/b"], "may hold only letters"),
-    "project name with a control character": (["proj", "-d", "project_name=a\tb"], "may hold only letters"),
+    "project name with a control character": (
+        ["proj", "-d", "project_name=a\tb"],
+        "may hold only letters",
+    ),
     "project name ..": (["proj", "-d", "project_name=.."], "may hold only letters"),
     "empty project name": (["proj", "-d", "project_name="], "the project name is empty"),
-    "destination ..": (["..",], "does not name a new folder"),
-    "empty destination": (["",], "does not name a new folder"),
+    "destination ..": (
+        [
+            "..",
+        ],
+        "does not name a new folder",
+    ),
+    "empty destination": (
+        [
+            "",
+        ],
+        "does not name a new folder",
+    ),
     "unknown data key": (["proj", "-d", "colour=blue"], "the template has no question 'colour'"),
     "data without =": (["proj", "-d", "author_name"], "is not KEY=VALUE"),
-    "value outside the choices": (["proj", "-d", "problem_type=clustering"], "'clustering' is not in"),
+    "value outside the choices": (
+        ["proj", "-d", "problem_type=clustering"],
+        "'clustering' is not in",
+    ),
     "invalid e-mail": (["proj", "-d", "author_email=nobody"], "is not an e-mail address"),
     "missing data file": (["proj", "--data-file", "{tmp}/nope.yml"], "does not exist"),
     "data file not a mapping": (["proj", "--data-file", "{tmp}/list.yml"], "must hold a mapping"),
     "data file not YAML": (["proj", "--data-file", "{tmp}/broken.yml"], "is not valid YAML"),
     "missing template": (["proj", "--template", "{tmp}/no-template"], "does not exist"),
-    "not a copier template": (["proj", "--template", "{tmp}/not-a-template"], "is not a copier template"),
-    "unknown vcs ref": (["proj", "--template", "{git_template}", "--vcs-ref", "v9.9.9"], "v9.9.9 was not found"),
-    "vcs ref on a plain folder": (["proj", "--template", "{plain_template}", "--vcs-ref", "v1"], "needs a git template"),
+    "not a copier template": (
+        ["proj", "--template", "{tmp}/not-a-template"],
+        "is not a copier template",
+    ),
+    "unknown vcs ref": (
+        ["proj", "--template", "{git_template}", "--vcs-ref", "v9.9.9"],
+        "v9.9.9 was not found",
+    ),
+    "vcs ref on a plain folder": (
+        ["proj", "--template", "{plain_template}", "--vcs-ref", "v1"],
+        "needs a git template",
+    ),
     "vcs ref on the built-in template": (["proj", "--vcs-ref", "v1"], "drop --vcs-ref"),
     "destination is a file": (["{tmp}/a-file"], "exists and is not a folder"),
     "destination not empty": (["{tmp}/full"], "exists and is not empty"),

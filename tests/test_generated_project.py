@@ -32,7 +32,9 @@ def run(args: list[str | Path], cwd: Path, env: dict[str, str] | None = None, ti
     result = subprocess.run(
         [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
     )
-    assert result.returncode == 0, f"{args} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    assert result.returncode == 0, (
+        f"{args} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    )
     return result
 
 
@@ -45,7 +47,19 @@ def make_venv(path: Path) -> Path:
 def installed_cli(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`mlscaffold` installed from a freshly built wheel, not from the source tree."""
     root = tmp_path_factory.mktemp("wheel")
-    run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", root / "dist", REPO], cwd=root)
+    run(
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            root / "dist",
+            REPO,
+        ],
+        cwd=root,
+    )
     (wheel,) = (root / "dist").glob("mlscaffold-*.whl")
     bin_dir = make_venv(root / "venv")
     run([bin_dir / "python", "-m", "pip", "install", "--quiet", wheel], cwd=root)
@@ -80,7 +94,9 @@ def test_generated_project_installs_passes_its_tests_and_runs_end_to_end(
     run([project_venv / "python", "-m", "pip", "install", "--quiet", "-e", ".[dev]"], project, env)
     run([project_venv / "ruff", "check", "."], project, env)
     run([project_venv / "ruff", "format", "--check", "."], project, env)
-    tests = run([project_venv / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, env)
+    tests = run(
+        [project_venv / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, env
+    )
     assert " passed" in tests.stdout and " failed" not in tests.stdout
 
     run(["make", "all"], project, env)
@@ -94,7 +110,9 @@ def test_generated_project_installs_passes_its_tests_and_runs_end_to_end(
     drift = json.loads((project / "reports" / "drift" / "drift-report.json").read_text())
     assert drift, "the drift report is empty"
     card = (project / "stages" / "03-modeling" / "model-card.md").read_text()
-    generated = card.split("<!-- BEGIN GENERATED: metrics -->")[1].split("<!-- END GENERATED: metrics -->")[0]
+    generated = card.split("<!-- BEGIN GENERATED: metrics -->")[1].split(
+        "<!-- END GENERATED: metrics -->"
+    )[0]
     assert any(ch.isdigit() for ch in generated), "the model card's metrics were not filled"
     # Running the project writes only ignored artifacts and the filled-in documents.
     changed = run(["git", "status", "--porcelain"], project).stdout.split("\n")

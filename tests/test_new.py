@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import tomlkit
-from conftest import REPO, git, snapshot
+from conftest import REPO, git
 
 from mlscaffold import __version__
 from mlscaffold.cli import app
@@ -154,7 +154,9 @@ def test_git_template_at_a_tag(runner, tmp_path, make_template):
         tags={"v1.0.0": {}, "v2.0.0": {"VERSION.jinja": "two {{ project_name }}\n"}},
     )
     dest = tmp_path / "from-git"
-    result = new(runner, str(dest), "--defaults", "--template", str(template), "--vcs-ref", "v1.0.0")
+    result = new(
+        runner, str(dest), "--defaults", "--template", str(template), "--vcs-ref", "v1.0.0"
+    )
     assert result.exit_code == 0, result.output
     assert (dest / "VERSION").read_text() == "one from-git\n"
     state = read_state(dest)

@@ -19,7 +19,9 @@ UNRENDERED = re.compile(r"\{\{|\{%|%\}|\}\}")
 
 
 def render(copie, **answers):
-    result = copie.copy(extra_answers={"project_name": "demo-project", **answers}, template_dir=TEMPLATE_DIR)
+    result = copie.copy(
+        extra_answers={"project_name": "demo-project", **answers}, template_dir=TEMPLATE_DIR
+    )
     assert result.exit_code == 0, result.exception
     return result.project_dir
 
@@ -44,7 +46,11 @@ def test_python_version_sets_requires_python_and_ruff_target(copie, python_versi
 
 @pytest.mark.parametrize(
     ("license_name", "expected"),
-    [("MIT", "MIT License"), ("Apache-2.0", "Apache License"), ("BSD-3-Clause", "Redistribution and use")],
+    [
+        ("MIT", "MIT License"),
+        ("Apache-2.0", "Apache License"),
+        ("BSD-3-Clause", "Redistribution and use"),
+    ],
 )
 def test_license_text_matches_the_answer(copie, license_name, expected):
     project = render(copie, license=license_name, author_name="Ada Lovelace")

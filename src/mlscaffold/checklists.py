@@ -113,7 +113,9 @@ def describe_verify(verify: Mapping[str, Any]) -> str:
         return f"`{verify['path']}` matches `{verify['pattern']}`"
     if kind == "json_compare":
         margin = f" + {verify['margin']}" if verify.get("margin") else ""
-        return f"in `{verify['path']}`, `{verify['left']}` {verify['op']} `{verify['right']}`{margin}"
+        return (
+            f"in `{verify['path']}`, `{verify['left']}` {verify['op']} `{verify['right']}`{margin}"
+        )
     return f"`{verify['run']}` passes"
 
 

@@ -75,26 +75,28 @@ def new(
     ],
     data: Annotated[
         list[str] | None,
-        typer.Option(
-            "--data", "-d", metavar="KEY=VALUE", help="Answer a question (repeatable)."
-        ),
+        typer.Option("--data", "-d", metavar="KEY=VALUE", help="Answer a question (repeatable)."),
     ] = None,
     data_file: Annotated[
         Path | None,
         typer.Option(help="YAML file of answers; -d answers take precedence."),
     ] = None,
     defaults: Annotated[
-        bool, typer.Option("--defaults", help="Take the default answer of every question not given.")
+        bool,
+        typer.Option("--defaults", help="Take the default answer of every question not given."),
     ] = False,
     template: Annotated[
         str,
-        typer.Option(help="Copier template: local path or git URL. Default: the built-in template."),
+        typer.Option(
+            help="Copier template: local path or git URL. Default: the built-in template."
+        ),
     ] = "builtin:project",
     vcs_ref: Annotated[
         str | None, typer.Option(help="Git tag, branch or commit of the template to use.")
     ] = None,
     trust: Annotated[
-        bool, typer.Option("--trust", help="Allow the template's tasks and Jinja extensions to run.")
+        bool,
+        typer.Option("--trust", help="Allow the template's tasks and Jinja extensions to run."),
     ] = False,
     no_git: Annotated[
         bool, typer.Option("--no-git", help="Do not create a git repository and first commit.")
@@ -102,7 +104,9 @@ def new(
     plugin: Annotated[
         list[str] | None,
         typer.Option(
-            "--plugin", "-p", metavar="NAME",
+            "--plugin",
+            "-p",
+            metavar="NAME",
             help="Use an installed plugin (repeatable); see `mlscaffold plugins`.",
         ),
     ] = None,
@@ -165,7 +169,9 @@ def list_plugins(
         console.print_json(json.dumps({"schema_version": 1, "plugins": rows}))
         return
     if not found:
-        console.print("No plugins installed. Create one with `mlscaffold plugin new NAME`.", markup=False)
+        console.print(
+            "No plugins installed. Create one with `mlscaffold plugin new NAME`.", markup=False
+        )
         return
     table = Table("name", "distribution", "version", "hooks")
     for p in found:

@@ -59,7 +59,7 @@ def load() -> None:
         pm.check_pending()
     except pluggy.PluginValidationError as error:
         raise MlscaffoldError(
-            f"plugin {error.plugin_name!r} implements an unknown hook ({error}): "
+            f"plugin {pm.get_name(error.plugin)!r} implements an unknown hook ({error}): "
             "check the hook name against mlscaffold's hookspecs"
         ) from None
 

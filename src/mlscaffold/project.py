@@ -14,7 +14,8 @@ from mlscaffold import __version__, git
 from mlscaffold.errors import MlscaffoldError
 from mlscaffold.plugins import resolve as resolve_plugins
 from mlscaffold.render import render
-from mlscaffold.state import BUILTIN_PREFIX, STATE_FILE, State, write_state
+from mlscaffold.sources import BUILTIN_PREFIX
+from mlscaffold.state import STATE_FILE, State, write_state
 
 BUILTIN_TEMPLATE = f"{BUILTIN_PREFIX}project"
 
@@ -41,7 +42,9 @@ def check_destination(dest: Path) -> None:
             "inside an existing project"
         )
     if not dest.parent.is_dir():
-        raise MlscaffoldError(f"{dest.parent} does not exist: create it first or choose another destination")
+        raise MlscaffoldError(
+            f"{dest.parent} does not exist: create it first or choose another destination"
+        )
 
 
 def create_project(

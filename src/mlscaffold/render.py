@@ -8,7 +8,6 @@ rendering, the questions and their validation; mlscaffold adds the stage checkli
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 import warnings
@@ -17,16 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlscaffold import __version__, checklists
+from mlscaffold import checklists
 from mlscaffold.errors import MlscaffoldError
 from mlscaffold.plugins import call as plugin_calls
 from mlscaffold.plugins import namespace
+from mlscaffold.sources import checkout
 from mlscaffold.stages import STAGE_IDS
-from mlscaffold.state import BUILTIN_PREFIX
-
-TEMPLATE_CONFIG_FILES = ("copier.yml", "copier.yaml")
-# Matches what copier itself accepts as a remote template (URLs, scp-like git, its shortcuts).
-REMOTE_TEMPLATE = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|gh:|gl:)", re.IGNORECASE)
 
 
 @dataclass
@@ -35,48 +30,6 @@ class Rendered:
     template_version: str
     template_commit: str = ""
     notes: list[str] = field(default_factory=list)
-
-
-def builtin_templates_dir() -> Path:
-    """Templates ship inside the wheel; in a source checkout they sit at the repo root."""
-    packaged = Path(__file__).parent / "templates"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "templates"
-
-
-def resolve_source(source: str, vcs_ref: str | None) -> str:
-    """Turn the user's template source into what copier opens, or explain the problem."""
-    if source.startswith(BUILTIN_PREFIX):
-        name = source.removeprefix(BUILTIN_PREFIX)
-        path = builtin_templates_dir() / name
-        if not name or "/" in name or not path.is_dir():
-            raise MlscaffoldError(f"there is no built-in template {name!r}: use builtin:project")
-        if vcs_ref:
-            raise MlscaffoldError(
-                "--vcs-ref applies to git templates; the built-in template's version is "
-                f"mlscaffold's own ({__version__}): drop --vcs-ref"
-            )
-        return str(path)
-    if REMOTE_TEMPLATE.match(source):
-        return source
-    path = Path(source).expanduser()
-    if not path.is_dir():
-        raise MlscaffoldError(
-            f"template {source} does not exist or is not a folder: give the path or git URL "
-            "of a copier template"
-        )
-    if not any((path / name).is_file() for name in TEMPLATE_CONFIG_FILES):
-        raise MlscaffoldError(
-            f"template {source} is not a copier template (no copier.yml in it): "
-            "check the path"
-        )
-    if vcs_ref and not (path / ".git").exists():
-        raise MlscaffoldError(
-            f"--vcs-ref {vcs_ref} needs a git template, but {source} is not a git repository: "
-            "drop --vcs-ref or point --template at the repository"
-        )
-    return str(path.resolve())
 
 
 def render(
@@ -98,69 +51,87 @@ def render(
     MlscaffoldError for anything the user can fix; ``destination`` may then hold a partial
     render, so callers render into a folder they throw away on error.
     """
+    data = dict(data or {})
+    plugin_questions = _plugin_questions(plugins)
+    with tempfile.TemporaryDirectory(prefix="mlscaffold-template-") as workdir:
+        template = checkout(source, vcs_ref, Path(workdir))
+        answers, notes = _render_base(
+            template.path, source, destination,
+            data={k: v for k, v in data.items() if k not in plugin_questions},
+            known={*plugin_questions}, defaults=defaults, user_defaults=user_defaults,
+            trust=trust, interactive=interactive,
+        )  # fmt: skip
+        if plugin_questions:
+            answers.update(_ask(plugin_questions, data, answers, defaults, user_defaults))
+        _render_layers(destination, plugins, answers, trust)
+        items = _checklist_items(plugins, answers, template.path)
+    checklists.write_checklists(destination, items)
+    _edit_pyproject(destination, plugins, answers)
+    return Rendered(
+        answers=answers, template_version=template.version, template_commit=template.commit,
+        notes=notes,
+    )  # fmt: skip
+
+
+def _render_base(
+    template: Path,
+    source: str,
+    destination: Path,
+    *,
+    data: dict[str, Any],
+    known: set[str],
+    defaults: bool,
+    user_defaults: Mapping[str, Any] | None,
+    trust: bool,
+    interactive: bool,
+) -> tuple[dict[str, Any], list[str]]:
     # copier is heavy: import it only when a render happens, so `--help` stays fast.
     import copier
     from copier.errors import CopierError
-    from plumbum import ProcessExecutionError
 
-    copier_src = resolve_source(source, vcs_ref)
-    data = dict(data or {})
-    plugin_questions = _plugin_questions(plugins)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            with copier.Worker(
-                src_path=copier_src,
-                dst_path=destination,
-                data={k: v for k, v in data.items() if k not in plugin_questions},
-                vcs_ref=vcs_ref,
+            if not defaults and not interactive:
+                raise MlscaffoldError(
+                    "there is no terminal to ask the template's questions: pass --defaults "
+                    "to take the defaults (and -d KEY=VALUE for the answers you want)"
+                )
+            worker = copier.run_copy(
+                str(template),
+                destination,
+                data=data,
                 defaults=defaults,
                 user_defaults=dict(user_defaults or {}),
                 unsafe=trust,
                 quiet=True,
                 cleanup_on_error=False,
-            ) as worker:
-                questions = worker.template.questions_data
-                _check_answerable(data, {**questions, **plugin_questions}, defaults, interactive)
-                worker.run_copy()
-                answers = _remembered(worker.answers.combined, questions)
-                template_dir = Path(worker.template.local_abspath)
-                if source.startswith(BUILTIN_PREFIX):
-                    version, commit = __version__, ""
-                else:
-                    version = str(worker.template.version or worker.template.commit or "")
-                    commit = worker.template.commit_hash or ""
+            )
+            # Unknown answers are caught after the render, which goes to a throw-away
+            # folder: copier's public API reads the template's questions only by running.
+            questions = worker.template.questions_data
+            _check_known(data, {*questions, *known})
+            answers = _remembered(worker.answers.combined, questions)
         notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     except MlscaffoldError:
         raise
-    except (CopierError, ValueError, ProcessExecutionError) as error:
-        raise _explain(error, f"template {source}", vcs_ref) from None
+    except (CopierError, ValueError) as error:
+        raise _explain(error, f"template {source}") from None
     except Exception as error:
         if type(error).__module__.startswith("jinja2"):
-            raise MlscaffoldError(f"template {source} failed to render: {_one_line(error)}") from None
+            raise MlscaffoldError(
+                f"template {source} failed to render: {_one_line(error)}"
+            ) from None
         raise
-    if plugin_questions:
-        answers.update(_ask(plugin_questions, data, answers, defaults, user_defaults))
-    _render_layers(destination, plugins, answers, trust)
-    items = _checklist_items(plugins, answers, template_dir)
-    checklists.write_checklists(destination, items)
-    _edit_pyproject(destination, plugins, answers)
-    return Rendered(answers=answers, template_version=version, template_commit=commit, notes=notes)
+    return answers, notes
 
 
-def _check_answerable(
-    data: Mapping[str, Any], questions: Mapping[str, Any], defaults: bool, interactive: bool
-) -> None:
+def _check_known(data: Mapping[str, Any], questions: set[str]) -> None:
     unknown = sorted(set(data) - set(questions))
     if unknown:
         raise MlscaffoldError(
             f"the template has no question {', '.join(map(repr, unknown))}: "
-            f"known questions are {', '.join(questions)}"
-        )
-    if not defaults and not interactive and set(questions) - set(data):
-        raise MlscaffoldError(
-            "there is no terminal to ask the template's questions: pass --defaults "
-            "to take the defaults (and -d KEY=VALUE for the answers you want)"
+            f"known questions are {', '.join(sorted(questions))}"
         )
 
 
@@ -212,18 +183,17 @@ def _ask(
         (root / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
         given = {k: v for k, v in data.items() if k in questions}
         try:
-            with copier.Worker(
-                src_path=str(root),
-                dst_path=root / "out",
+            worker = copier.run_copy(
+                str(root),
+                root / "out",
                 data={**answers, **given},
                 defaults=defaults,
                 user_defaults=dict(user_defaults or {}),
                 quiet=True,
-            ) as worker:
-                worker.run_copy()
-                return _remembered(worker.answers.combined, questions)
+            )
+            return _remembered(worker.answers.combined, questions)
         except ValueError as error:
-            raise _explain(error, "plugin questions", None) from None
+            raise _explain(error, "plugin questions") from None
 
 
 def _render_layers(
@@ -252,10 +222,10 @@ def _render_layers(
                         warnings.simplefilter("ignore")
                         copier.run_copy(
                             str(layer), out, data=dict(answers), defaults=True,
-                            unsafe=trust, quiet=True, vcs_ref=None,
+                            unsafe=trust, quiet=True,
                         )  # fmt: skip
                 except Exception as error:
-                    explained = _explain(error, f"plugin {name!r} template layer", None)
+                    explained = _explain(error, f"plugin {name!r} template layer")
                     if explained is error:
                         raise MlscaffoldError(
                             f"plugin {name!r} template layer failed to render: {_one_line(error)}"
@@ -348,27 +318,24 @@ def _edit_pyproject(destination: Path, plugins: Sequence[str], answers: Mapping[
         path.write_text(after, encoding="utf-8")
 
 
-def _explain(error: Exception, what: str, vcs_ref: str | None) -> Exception:
+def _explain(error: Exception, what: str) -> Exception:
     """Turn what copier raises into a one-line message; anything unforeseen stays a bug."""
-    from copier.errors import UnsafeTemplateError, UserMessageError
-    from plumbum import ProcessExecutionError
+    from copier.errors import ForbiddenPathError, UnsafeTemplateError, UserMessageError
 
     message = _one_line(error)
+    if isinstance(error, ForbiddenPathError):
+        path = message.removesuffix(" is forbidden")
+        return MlscaffoldError(
+            f"{what} has {path}, a path that leads outside the project: "
+            "a template may only write inside it"
+        )
     if isinstance(error, UnsafeTemplateError):
         features = message.split(":", 1)[-1].strip().rstrip(".")
         return MlscaffoldError(
-            f"{what} uses unsafe features ({features}): "
-            "pass --trust only if you trust its author"
-        )
-    if vcs_ref and (isinstance(error, ProcessExecutionError) or "Unknown revision" in message):
-        return MlscaffoldError(
-            f"--vcs-ref {vcs_ref} was not found in {what}: "
-            "list its tags with `git tag` there"
+            f"{what} uses unsafe features ({features}): pass --trust only if you trust its author"
         )
     if message.startswith(("Validation error for question", "Invalid choice for")):
         return MlscaffoldError(f"{message}: change the answer with -d KEY=VALUE")
-    if isinstance(error, ProcessExecutionError):
-        return MlscaffoldError(f"git could not read {what}: {_one_line(error.stderr)}")
     if isinstance(error, UserMessageError) or type(error).__module__.startswith("copier"):
         return MlscaffoldError(f"{what}: {message}")
     return error

@@ -18,7 +18,6 @@ from mlscaffold.errors import MlscaffoldError
 
 STATE_FILE = ".mlscaffold.toml"
 SCHEMA_VERSION = 1
-BUILTIN_PREFIX = "builtin:"
 
 
 @dataclass
@@ -32,8 +31,12 @@ class State:
 
     def to_toml(self) -> str:
         document = tomlkit.document()
-        document.add(tomlkit.comment("How this project was generated; `mlscaffold update` reads it."))
-        document.add(tomlkit.comment("Edit answers with `mlscaffold update -d KEY=VALUE`, not by hand."))
+        document.add(
+            tomlkit.comment("How this project was generated; `mlscaffold update` reads it.")
+        )
+        document.add(
+            tomlkit.comment("Edit answers with `mlscaffold update -d KEY=VALUE`, not by hand.")
+        )
         document.add("schema_version", SCHEMA_VERSION)
         document.add("mlscaffold_version", self.mlscaffold_version)
         template = tomlkit.table()

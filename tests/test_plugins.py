@@ -1,0 +1,250 @@
+"""The plugin contract: one test plugin per hook, registered for one test only."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import tomlkit
+from conftest import snapshot
+
+from mlscaffold import hookimpl, plugins
+from mlscaffold.cli import app
+from mlscaffold.state import read_state
+
+
+def plugin(**hooks) -> SimpleNamespace:
+    """A plugin object whose attributes are hookimpls (the module of a real plugin)."""
+    return SimpleNamespace(**{name: hookimpl(function) for name, function in hooks.items()})
+
+
+def new(runner, dest: Path, *args: str):
+    return runner.invoke(app, ["new", str(dest), "--defaults", *args])
+
+
+def layer(tmp_path: Path, name: str, files: dict[str, str]) -> Path:
+    root = tmp_path / "layers" / name
+    for relative, text in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text)
+    return root
+
+
+def assert_fails_cleanly(runner, tmp_path, args, fragment):
+    before = snapshot(tmp_path)
+    result = new(runner, tmp_path / "failed", *args)
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], result.stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_hook_mlscaffold_questions(runner, tmp_path, register_plugin):
+    register_plugin(plugin(mlscaffold_questions=lambda: {
+        "acme_team": {"type": "str", "default": "ml-platform", "help": "Owning team"},
+        "acme_tier": {"type": "int", "default": 2, "choices": [1, 2, 3]},
+    }), "acme")  # fmt: skip
+    result = new(runner, tmp_path / "proj", "--plugin", "acme", "-d", "acme_tier=3")
+    assert result.exit_code == 0, result.output
+    answers = read_state(tmp_path / "proj").answers
+    assert answers["acme_team"] == "ml-platform"
+    assert answers["acme_tier"] == 3
+    assert_fails_cleanly(runner, tmp_path, ["--plugin", "acme", "-d", "acme_tier=7"], "acme_tier")
+
+
+def test_plugin_questions_must_be_namespaced(runner, tmp_path, register_plugin):
+    register_plugin(plugin(mlscaffold_questions=lambda: {"team": {"type": "str"}}), "acme")
+    assert_fails_cleanly(runner, tmp_path, ["--plugin", "acme"], "prefix 'acme_'")
+
+
+def test_hook_mlscaffold_templates(runner, tmp_path, register_plugin):
+    files = {
+        "stages/02-data/acme-data-contract.md.jinja": "# Data contract of {{ project_name }}\n"
+    }
+    folder = layer(tmp_path, "acme", files)
+    register_plugin(plugin(mlscaffold_templates=lambda answers: [folder]), "acme")
+    result = new(runner, tmp_path / "proj", "--plugin", "acme")
+    assert result.exit_code == 0, result.output
+    contract = tmp_path / "proj" / "stages" / "02-data" / "acme-data-contract.md"
+    assert contract.read_text() == "# Data contract of proj\n"
+    state = read_state(tmp_path / "proj")
+    assert state.plugins == {"acme": {"distribution": "", "version": ""}}
+
+
+def test_unchosen_plugins_do_nothing(runner, tmp_path, register_plugin):
+    folder = layer(tmp_path, "acme", {"ACME.md": "acme\n"})
+    register_plugin(plugin(mlscaffold_templates=lambda: [folder]), "acme")
+    assert new(runner, tmp_path / "proj").exit_code == 0
+    assert not (tmp_path / "proj" / "ACME.md").exists()
+    assert read_state(tmp_path / "proj").plugins == {}
+
+
+def test_layer_may_not_replace_a_base_file(runner, tmp_path, register_plugin):
+    folder = layer(tmp_path, "acme", {"pyproject.toml": "[project]\n"})
+    register_plugin(plugin(mlscaffold_templates=lambda: [folder]), "acme")
+    assert_fails_cleanly(
+        runner, tmp_path, ["--plugin", "acme"],
+        "plugin 'acme' and the base template both write pyproject.toml",
+    )  # fmt: skip
+
+
+def test_two_plugins_writing_one_file_are_named(runner, tmp_path, register_plugin):
+    one = layer(tmp_path, "one", {"shared.md": "1\n"})
+    two = layer(tmp_path, "two", {"shared.md": "2\n"})
+    register_plugin(plugin(mlscaffold_templates=lambda: [one]), "alpha")
+    register_plugin(plugin(mlscaffold_templates=lambda: [two]), "beta")
+    assert_fails_cleanly(
+        runner, tmp_path, ["--plugin", "alpha", "--plugin", "beta"],
+        "plugin 'beta' and plugin 'alpha' both write shared.md",
+    )  # fmt: skip
+
+
+def test_layer_link_leading_outside_is_refused(runner, tmp_path, register_plugin):
+    folder = layer(tmp_path, "evil", {"ok.md": "ok\n"})
+    (folder / "escape").symlink_to("/etc/passwd")
+    register_plugin(plugin(mlscaffold_templates=lambda: [folder]), "evil")
+    assert_fails_cleanly(
+        runner, tmp_path, ["--plugin", "evil"], "\"escape\", a path that leads outside the project"
+    )
+
+
+def test_layer_that_is_not_a_folder(runner, tmp_path, register_plugin):
+    register_plugin(plugin(mlscaffold_templates=lambda: [tmp_path / "missing"]), "acme")
+    assert_fails_cleanly(runner, tmp_path, ["--plugin", "acme"], "is not a folder")
+
+
+def test_hook_mlscaffold_checklist_items(runner, tmp_path, register_plugin):
+    def items(stage):
+        if stage != "modeling":
+            return []
+        return [{"id": "acme.modeling.review", "stage": "modeling", "required": True,
+                 "title": "A second engineer reviewed the training code",
+                 "why": "Four eyes catch leakage.", "source": ["Acme handbook §3"]}]  # fmt: skip
+
+    register_plugin(plugin(mlscaffold_checklist_items=items), "acme")
+    assert new(runner, tmp_path / "proj", "--plugin", "acme").exit_code == 0
+    checklist = (tmp_path / "proj" / "stages" / "03-modeling" / "CHECKLIST.md").read_text()
+    assert (
+        "- [ ] A second engineer reviewed the training code (`acme.modeling.review`, required)"
+        in checklist
+    )
+    assert "  - Source: Acme handbook §3" in checklist
+
+
+@pytest.mark.parametrize(("item", "fragment"), [
+    ({"id": "acme.data.x", "stage": "nowhere", "title": "t"}, "use one of scoping"),
+    ({"stage": "data", "title": "t"}, "needs an id"),
+    ({"id": "other.data.x", "stage": "data", "title": "t"}, "id starting with 'acme.'"),
+    ({"id": "acme.data.x", "stage": "data", "title": ""}, "needs a non-empty title"),
+    ({"id": "acme.data.x", "stage": "data", "title": "t", "verify": {"kind": "x"}}, "known kind"),
+    ("not a dict", "must be a table"),
+])  # fmt: skip
+def test_invalid_checklist_items_are_refused(runner, tmp_path, register_plugin, item, fragment):
+    register_plugin(
+        plugin(mlscaffold_checklist_items=lambda stage: [item] if stage == "data" else []), "acme"
+    )
+    assert_fails_cleanly(runner, tmp_path, ["--plugin", "acme"], fragment)
+
+
+def test_duplicate_checklist_ids_name_both_plugins(runner, tmp_path, register_plugin):
+    item = {"id": "acme.data.same", "stage": "data", "title": "t"}
+    register_plugin(
+        plugin(mlscaffold_checklist_items=lambda stage: [item] if stage == "data" else []), "acme"
+    )
+    register_plugin(
+        plugin(mlscaffold_checklist_items=lambda stage: [item] if stage == "data" else []), "acme.x"
+    )
+    # "acme.x" items may not use the "acme." namespace of another plugin.
+    assert_fails_cleanly(
+        runner, tmp_path, ["--plugin", "acme", "--plugin", "acme.x"], "id starting with 'acme.x.'"
+    )
+
+
+def test_hook_mlscaffold_pyproject(runner, tmp_path, register_plugin):
+    def edit(pyproject, answers):
+        pyproject["project"]["dependencies"].append("acme-tracking>=1,<2")
+        pyproject.setdefault("tool", tomlkit.table())["acme"] = {"team": answers["project_name"]}
+
+    register_plugin(plugin(mlscaffold_pyproject=edit), "acme")
+    before = tmp_path / "plain"
+    assert new(runner, before).exit_code == 0
+    assert new(runner, tmp_path / "proj", "--plugin", "acme").exit_code == 0
+    text = (tmp_path / "proj" / "pyproject.toml").read_text()
+    document = tomlkit.parse(text)
+    assert "acme-tracking>=1,<2" in document["project"]["dependencies"]
+    assert document["tool"]["acme"]["team"] == "proj"
+    original = (before / "pyproject.toml").read_text()
+    comments = [line for line in original.splitlines() if line.lstrip().startswith("#")]
+    assert all(comment in text for comment in comments)  # formatting of the rest is kept
+
+
+def test_hook_mlscaffold_commands(runner, register_plugin):
+    def commands(app):
+        @app.command("acme-hello")
+        def hello(name: str) -> None:
+            """Say hello."""
+            print(f"hello {name}")
+
+    register_plugin(plugin(mlscaffold_commands=commands), "acme")
+    from typer import Typer
+
+    local = Typer()
+    local.command("noop")(lambda: None)
+    plugins.call("mlscaffold_commands", ["acme"], app=local)
+    result = runner.invoke(local, ["acme-hello", "Ada"])
+    assert result.exit_code == 0 and result.stdout == "hello Ada\n"
+
+
+def test_a_failing_hook_names_plugin_and_hook(runner, tmp_path, register_plugin):
+    def broken(answers):
+        raise RuntimeError("boom")
+
+    register_plugin(plugin(mlscaffold_templates=broken), "acme")
+    assert_fails_cleanly(
+        runner, tmp_path, ["--plugin", "acme"],
+        "plugin 'acme' failed in hook mlscaffold_templates (RuntimeError: boom)",
+    )  # fmt: skip
+
+
+def test_unknown_plugin_lists_the_installed_ones(runner, tmp_path, register_plugin):
+    register_plugin(plugin(mlscaffold_questions=lambda: {}), "acme")
+    assert_fails_cleanly(
+        runner,
+        tmp_path,
+        ["--plugin", "mlflw"],
+        "'mlflw' is not installed (installed plugins: acme)",
+    )
+
+
+def test_misspelled_hook_fails_loudly(register_plugin, monkeypatch):
+    register_plugin(SimpleNamespace(mlscaffold_templats=hookimpl(lambda: [])), "typo")
+    monkeypatch.setattr(plugins, "_loaded", False)
+    with pytest.raises(plugins.MlscaffoldError, match="'typo' implements an unknown hook"):
+        plugins.load()
+
+
+def test_plugins_command(runner, register_plugin):
+    register_plugin(
+        plugin(mlscaffold_questions=lambda: {}, mlscaffold_pyproject=lambda: None), "acme"
+    )
+    result = runner.invoke(app, ["plugins", "--json"])
+    assert result.exit_code == 0
+    listed = json.loads(result.stdout)["plugins"]
+    assert listed == [{"name": "acme", "distribution": "", "version": "",
+                       "hooks": ["mlscaffold_pyproject", "mlscaffold_questions"]}]  # fmt: skip
+    table = runner.invoke(app, ["plugins"])
+    assert "acme" in table.stdout and "mlscaffold_questions" in table.stdout
+
+
+def test_every_hook_has_a_test_and_a_docstring():
+    from mlscaffold import hookspecs
+
+    hooks = [name for name in dir(hookspecs) if name.startswith("mlscaffold_")]
+    tests = Path(__file__).read_text()
+    for hook in hooks:
+        doc = textwrap.dedent(getattr(hookspecs, hook).__doc__ or "")
+        assert ":return:" in doc and "Example::" in doc, f"{hook} is not documented"
+        assert f"def test_hook_{hook}(" in tests, f"{hook} has no test_hook_{hook}"
