@@ -148,6 +148,51 @@ def new(
         )
 
 
+plugin_app = typer.Typer(cls=_Group, help="Write mlscaffold plugins.", no_args_is_help=True)
+app.add_typer(plugin_app, name="plugin")
+
+
+@plugin_app.command("new")
+def plugin_new(
+    name: Annotated[str, typer.Argument(help="Plugin name users pass to --plugin, e.g. acme.")],
+    dest: Annotated[
+        Path | None, typer.Option(help="Folder to create. Default: mlscaffold-NAME.")
+    ] = None,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", metavar="KEY=VALUE", help="Answer a question (repeatable)."),
+    ] = None,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Take the default answer of every question not given.")
+    ] = False,
+    no_git: Annotated[
+        bool, typer.Option("--no-git", help="Do not create a git repository and first commit.")
+    ] = False,
+) -> None:
+    """Create a plugin package (mlscaffold-NAME) with a tested example of each hook kind."""
+    from mlscaffold.answers import parse_pairs
+    from mlscaffold.project import create_project
+
+    target = dest or Path(f"mlscaffold-{name}")
+    created = create_project(
+        target,
+        template="builtin:plugin",
+        data={**parse_pairs(data or []), "plugin_name": name},
+        defaults=defaults,
+        use_git=not no_git,
+        interactive=sys.stdin.isatty(),
+    )
+    console.print(f"[green]Created[/green] plugin package {escape(str(target))}")
+    console.print(
+        "Next steps:\n"
+        f"  cd {target}\n"
+        "  python -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest\n"
+        f"  Then, in an environment with the plugin installed: mlscaffold new demo --plugin {name}",
+        soft_wrap=True,
+        markup=False,
+    )
+
+
 @app.command("plugins")
 def list_plugins(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,

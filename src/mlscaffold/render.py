@@ -111,7 +111,7 @@ def _render_base(
             # folder: copier's public API reads the template's questions only by running.
             questions = worker.template.questions_data
             _check_known(data, {*questions, *known})
-            answers = _remembered(worker.answers.combined, questions)
+            answers = _remembered(worker, questions)
         notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     except MlscaffoldError:
         raise
@@ -135,12 +135,16 @@ def _check_known(data: Mapping[str, Any], questions: set[str]) -> None:
         )
 
 
-def _remembered(combined: Mapping[str, Any], questions: Mapping[str, Any]) -> dict[str, Any]:
-    """The answers worth recording: every question's, except secrets."""
+def _remembered(worker: Any, questions: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers worth recording, as copier picks them: not secret, not hidden."""
+    answers = worker.answers
     return {
-        key: combined[key]
+        key: answers.combined[key]
         for key, spec in questions.items()
-        if key in combined and not (spec or {}).get("secret")
+        if key in answers.combined
+        and key not in answers.hidden
+        and not (spec or {}).get("secret")
+        and (spec or {}).get("when", True) is not False
     }
 
 
@@ -191,7 +195,7 @@ def _ask(
                 user_defaults=dict(user_defaults or {}),
                 quiet=True,
             )
-            return _remembered(worker.answers.combined, questions)
+            return _remembered(worker, questions)
         except ValueError as error:
             raise _explain(error, "plugin questions") from None
 
