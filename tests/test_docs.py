@@ -1,0 +1,68 @@
+"""The docs cannot drift from the code: the hook reference is generated from hookspecs.py."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+
+from conftest import REPO
+
+from mlscaffold import hookspecs
+
+PLUGINS_DOC = REPO / "docs" / "plugins.md"
+SECTION = re.compile(r"(<!-- BEGIN hook reference[^\n]*-->\n)(.*?)(<!-- END hook reference -->)", re.S)
+
+
+def hook_reference() -> str:
+    parts = []
+    for name, function in inspect.getmembers(hookspecs, inspect.isfunction):
+        if not name.startswith("mlscaffold_"):
+            continue
+        signature = str(inspect.signature(function)).replace("'", "")
+        doc = inspect.cleandoc(function.__doc__ or "")
+        doc = re.sub(r"Example::\n\n((?:    .*\n?|\n)+)", _example, doc)
+        parts.append(f"### `{name}{signature}`\n\n{doc.strip().replace('``', '`')}\n")
+    return "\n".join(parts)
+
+
+def _example(match: re.Match[str]) -> str:
+    code = inspect.cleandoc("\n".join(line.removeprefix("    ") for line in match[1].splitlines()))
+    return f"Example:\n\n```python\n{code}\n```\n"
+
+
+def test_hook_reference_matches_hookspecs():
+    text = PLUGINS_DOC.read_text()
+    expected = hook_reference()
+    if os.environ.get("MLSCAFFOLD_UPDATE_DOCS"):
+        text = SECTION.sub(lambda m: m[1] + expected + m[3], text)
+        PLUGINS_DOC.write_text(text)
+    current = SECTION.search(text)
+    assert current, "docs/plugins.md lost its hook reference markers"
+    assert current[2] == expected, "hook reference is stale: run MLSCAFFOLD_UPDATE_DOCS=1 pytest"
+
+
+def test_every_hook_example_is_a_valid_plugin():
+    """Each example registers with pluggy, which checks its arguments against the spec."""
+    import pluggy
+
+    from mlscaffold import hookimpl
+
+    for name, function in inspect.getmembers(hookspecs, inspect.isfunction):
+        if not name.startswith("mlscaffold_"):
+            continue
+        example = re.search(r"Example::\n\n((?:    .*\n?|\n)+)", inspect.cleandoc(function.__doc__))
+        namespace = {"hookimpl": hookimpl, "Path": __import__("pathlib").Path}
+        exec(inspect.cleandoc(example[1]), namespace)
+        assert name in namespace, f"the example of {name} does not define {name}"
+        manager = pluggy.PluginManager("mlscaffold")
+        manager.add_hookspecs(hookspecs)
+        manager.register(type("Example", (), {name: staticmethod(namespace[name])})(), name="ex")
+        manager.check_pending()
+
+
+def test_every_hook_is_in_the_reference():
+    text = PLUGINS_DOC.read_text()
+    for name in dir(hookspecs):
+        if name.startswith("mlscaffold_"):
+            assert f"### `{name}(" in text, f"{name} is missing from docs/plugins.md"
