@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+import sys
 import textwrap
+import venv
 from collections.abc import Callable
 from pathlib import Path
 
@@ -111,3 +113,57 @@ def register_plugin():
     yield register
     for plugin in added:
         plugins.pm.unregister(plugin)
+
+
+# Slow tests: the product as a user installs it, and generated projects in a virtualenv.
+
+
+def run(args: list[str | Path], cwd: Path, env: dict[str, str] | None = None, timeout: int = 900):
+    result = subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert result.returncode == 0, (
+        f"{args} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    )
+    return result
+
+
+def make_venv(path: Path) -> Path:
+    venv.EnvBuilder(with_pip=True, clear=True).create(path)
+    return path / "bin"
+
+
+@pytest.fixture(scope="session")
+def installed_cli(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`mlscaffold` installed from a freshly built wheel, not from the source tree."""
+    root = tmp_path_factory.mktemp("wheel")
+    run(
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            root / "dist",
+            REPO,
+        ],
+        cwd=root,
+    )
+    (wheel,) = (root / "dist").glob("mlscaffold-*.whl")
+    bin_dir = make_venv(root / "venv")
+    run([bin_dir / "python", "-m", "pip", "install", "--quiet", wheel], cwd=root)
+    return bin_dir / "mlscaffold"
+
+
+@pytest.fixture(scope="session")
+def project_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_venv(tmp_path_factory.mktemp("project-venv") / "venv")
+
+
+def project_env(bin_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "COV_"))}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
+    env["VIRTUAL_ENV"] = str(bin_dir.parent)
+    env["MPLBACKEND"] = "Agg"
+    return env

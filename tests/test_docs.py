@@ -11,7 +11,9 @@ from conftest import REPO
 from mlscaffold import hookspecs
 
 PLUGINS_DOC = REPO / "docs" / "plugins.md"
-SECTION = re.compile(r"(<!-- BEGIN hook reference[^\n]*-->\n)(.*?)(<!-- END hook reference -->)", re.S)
+SECTION = re.compile(
+    r"(<!-- BEGIN hook reference[^\n]*-->\n)(.*?)(<!-- END hook reference -->)", re.S
+)
 
 
 def hook_reference() -> str:
