@@ -62,8 +62,3 @@ def test_plugin_package_from_template_to_project(installed_cli, project_venv, tm
         "tests/test_data_contract.py::test_data_contract_names_producer_consumer_and_columns PASSED"
         in suite.stdout
     )
-    run(
-        [project_venv / "python", "-m", "pytest", "-q", "tests/test_data_contract.py"],
-        project,
-        penv,
-    )
