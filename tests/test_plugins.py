@@ -111,6 +111,21 @@ def test_layer_link_leading_outside_is_refused(runner, tmp_path, register_plugin
     )
 
 
+@pytest.mark.parametrize("returned", ["template", {"a": 1}, [1]])
+def test_templates_hook_must_return_a_list_of_folders(runner, tmp_path, register_plugin, returned):
+    register_plugin(plugin(mlscaffold_templates=lambda: returned), "acme")
+    assert_fails_cleanly(runner, tmp_path, ["--plugin", "acme"], "must return a list of folders")
+
+
+def test_layer_needing_trust_is_refused_without_it(runner, tmp_path, register_plugin):
+    folder = layer(tmp_path, "acme", {"copier.yml": "_tasks:\n  - touch pwned\n", "a.md": "a\n"})
+    register_plugin(plugin(mlscaffold_templates=lambda: [folder]), "acme")
+    assert_fails_cleanly(
+        runner, tmp_path, ["--plugin", "acme"],
+        "plugin 'acme' template layer uses unsafe features (tasks): pass --trust",
+    )  # fmt: skip
+
+
 def test_layer_that_is_not_a_folder(runner, tmp_path, register_plugin):
     register_plugin(plugin(mlscaffold_templates=lambda: [tmp_path / "missing"]), "acme")
     assert_fails_cleanly(runner, tmp_path, ["--plugin", "acme"], "is not a folder")

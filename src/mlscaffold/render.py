@@ -212,8 +212,16 @@ def _render_layers(
         if not path.is_dir()
     }
     for name, layers in plugin_calls("mlscaffold_templates", plugins, answers=dict(answers)):
-        for layer in layers or []:
-            layer = Path(layer)
+        if layers is None:  # pluggy's convention: None means "nothing from me"
+            continue
+        if not isinstance(layers, (list, tuple)) or not all(
+            isinstance(layer, (str, os.PathLike)) for layer in layers
+        ):
+            raise MlscaffoldError(
+                f"plugin {name!r}, hook mlscaffold_templates returned {layers!r}: "
+                "it must return a list of folders"
+            )
+        for layer in map(Path, layers):
             if not layer.is_dir():
                 raise MlscaffoldError(
                     f"plugin {name!r}, hook mlscaffold_templates: template layer {layer} "
@@ -275,6 +283,8 @@ def _checklist_items(
             stage=stage, answers=dict(answers), template_dir=template_dir,
         )  # fmt: skip
         for name, result in calls:
+            if result is None:
+                continue
             if not isinstance(result, (list, tuple)):
                 raise MlscaffoldError(
                     f"plugin {name!r}, hook mlscaffold_checklist_items returned "
