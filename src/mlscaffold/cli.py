@@ -46,6 +46,19 @@ app = typer.Typer(
 )
 
 
+# Options that several commands share, spelled as copier spells them.
+DataOption = Annotated[
+    list[str] | None,
+    typer.Option("--data", "-d", metavar="KEY=VALUE", help="Answer a question (repeatable)."),
+]
+DefaultsOption = Annotated[
+    bool, typer.Option("--defaults", help="Take the default answer of every question not given.")
+]
+NoGitOption = Annotated[
+    bool, typer.Option("--no-git", help="Do not create a git repository and first commit.")
+]
+
+
 def _show_version(value: bool) -> None:
     if value:
         console.print(f"mlscaffold {__version__}")
@@ -73,10 +86,7 @@ def new(
             show_default=False,
         ),
     ],
-    data: Annotated[
-        list[str] | None,
-        typer.Option("--data", "-d", metavar="KEY=VALUE", help="Answer a question (repeatable)."),
-    ] = None,
+    data: DataOption = None,
     data_file: Annotated[
         Path | None,
         typer.Option(help="YAML file of answers; -d answers take precedence."),
@@ -98,9 +108,7 @@ def new(
         bool,
         typer.Option("--trust", help="Allow the template's tasks and Jinja extensions to run."),
     ] = False,
-    no_git: Annotated[
-        bool, typer.Option("--no-git", help="Do not create a git repository and first commit.")
-    ] = False,
+    no_git: NoGitOption = False,
     plugin: Annotated[
         list[str] | None,
         typer.Option(
@@ -117,6 +125,9 @@ def new(
 
     answers = load_data_file(data_file) if data_file else {}
     answers.update(parse_pairs(data or []))
+    interactive = sys.stdin.isatty()
+    if plugin is None and interactive and not defaults:
+        plugin = _ask_plugins()
     created = create_project(
         dest,
         template=template,
@@ -125,7 +136,7 @@ def new(
         defaults=defaults,
         trust=trust,
         use_git=not no_git,
-        interactive=sys.stdin.isatty(),
+        interactive=interactive,
         plugins=plugin or [],
     )
     for note in created.notes:
@@ -148,6 +159,25 @@ def new(
         )
 
 
+def _ask_plugins() -> list[str]:
+    """Offer the installed plugins, as copier offers a question's choices."""
+    from mlscaffold import plugins
+
+    installed = plugins.installed()
+    if not installed:
+        return []
+    import questionary  # comes with copier, which draws its prompts with it
+
+    choices = [
+        questionary.Choice(f"{p.name} ({p.distribution} {p.version})".replace(" ()", ""), p.name)
+        for p in installed
+    ]
+    picked = questionary.checkbox("Plugins to use in this project", choices=choices).ask()
+    if picked is None:  # Ctrl-C at the prompt
+        raise typer.Abort()
+    return picked
+
+
 plugin_app = typer.Typer(cls=_Group, help="Write mlscaffold plugins.", no_args_is_help=True)
 app.add_typer(plugin_app, name="plugin")
 
@@ -158,23 +188,16 @@ def plugin_new(
     dest: Annotated[
         Path | None, typer.Option(help="Folder to create. Default: mlscaffold-NAME.")
     ] = None,
-    data: Annotated[
-        list[str] | None,
-        typer.Option("--data", "-d", metavar="KEY=VALUE", help="Answer a question (repeatable)."),
-    ] = None,
-    defaults: Annotated[
-        bool, typer.Option("--defaults", help="Take the default answer of every question not given.")
-    ] = False,
-    no_git: Annotated[
-        bool, typer.Option("--no-git", help="Do not create a git repository and first commit.")
-    ] = False,
+    data: DataOption = None,
+    defaults: DefaultsOption = False,
+    no_git: NoGitOption = False,
 ) -> None:
     """Create a plugin package (mlscaffold-NAME) with a tested example of each hook kind."""
     from mlscaffold.answers import parse_pairs
     from mlscaffold.project import create_project
 
     target = dest or Path(f"mlscaffold-{name}")
-    created = create_project(
+    create_project(
         target,
         template="builtin:plugin",
         data={**parse_pairs(data or []), "plugin_name": name},
@@ -186,7 +209,8 @@ def plugin_new(
     console.print(
         "Next steps:\n"
         f"  cd {target}\n"
-        "  python -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest\n"
+        "  python -m venv .venv && .venv/bin/pip install -e '.[test]'\n"
+        "  .venv/bin/python -m pytest\n"
         f"  Then, in an environment with the plugin installed: mlscaffold new demo --plugin {name}",
         soft_wrap=True,
         markup=False,

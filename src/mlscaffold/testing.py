@@ -1,11 +1,11 @@
 """Helpers for testing plugins: render a project with a plugin, in-process.
 
-    from mlscaffold.testing import render_project
-    import mlscaffold_acme
+from mlscaffold.testing import render_project
+import mlscaffold_acme
 
-    def test_adds_contract(tmp_path):
-        project = render_project(tmp_path / "demo", plugins={"acme": mlscaffold_acme})
-        assert (project / "stages/02-data/data-contract.yml").exists()
+def test_adds_contract(tmp_path):
+    project = render_project(tmp_path / "demo", plugins={"acme": mlscaffold_acme})
+    assert (project / "stages/02-data/data-contract.yml").exists()
 """
 
 from __future__ import annotations
