@@ -1,8 +1,15 @@
 """Stage checklists: items are data, rendered to one ``CHECKLIST.md`` per stage.
 
 A template ships its items in ``checklists.toml`` beside its ``copier.yml`` (see the
-built-in template for the format). Items may apply only to some answers (``when``) and
-may carry a ``verify`` table that ``mlscaffold check`` can run instead of trusting a tick.
+built-in template for the format); plugins add theirs through a hook. Items may apply
+only to some answers (``when``) and may carry a ``verify`` table that ``mlscaffold check``
+runs instead of trusting a tick. A rendered project holds the definitions in
+``stages/checklist.toml`` and the progress in the ``CHECKLIST.md`` files people edit:
+
+    - [ ] Open item (`core.data.schema`, required)
+    - [x] Done item (`core.data.report`)
+    - [-] Not applicable (`core.data.pii`)
+      - N/A: the data holds no personal information
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from mlscaffold.stages import STAGE_IDS, STAGES
 
 CHECKLIST_FILE = "CHECKLIST.md"
 ITEMS_FILE = "checklists.toml"
+DEFINITIONS_FILE = "stages/checklist.toml"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
 VERIFY_KINDS = {
     "file_exists": ("path",),
@@ -125,8 +133,9 @@ def render_markdown(stage_id: str, items: Iterable[ChecklistItem]) -> str:
     lines = [
         f"# Checklist: {stage.number}. {stage.title}",
         "",
-        "Tick an item (`- [x]`) when it is done. Items marked *required* gate the stage.",
-        "Each item says why it matters and where the practice comes from.",
+        "Tick an item (`- [x]`) when it is done. If it does not apply, mark it `- [-]` and give",
+        "the reason on a line below it: `  - N/A: why`. Items marked *required* gate the stage:",
+        "`mlscaffold status` shows progress and `mlscaffold check` fails while they are open.",
         "",
     ]
     for item in items:
@@ -141,8 +150,45 @@ def render_markdown(stage_id: str, items: Iterable[ChecklistItem]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_definitions(items: Iterable[ChecklistItem]) -> str:
+    """``stages/checklist.toml``: every item with its verification, for status and check."""
+    document = tomlkit.document()
+    document.add(tomlkit.comment("Checklist definitions, written by mlscaffold: tick items in the"))
+    document.add(tomlkit.comment("stages' CHECKLIST.md files, not here."))
+    document.add("schema_version", 1)
+    entries = tomlkit.aot()
+    for item in items:
+        table = tomlkit.table()
+        table.update({"id": item.id, "stage": item.stage, "title": item.title})
+        if item.why:
+            table["why"] = item.why
+        table["source"] = list(item.source)
+        table["required"] = item.required
+        if item.verify:
+            table["verify"] = dict(item.verify)
+        entries.append(table)
+    document.add("item", entries)
+    return tomlkit.dumps(document)
+
+
+def load_definitions(project: Path) -> dict[str, ChecklistItem]:
+    """The items defined for a project, by id; none when it has no definitions file."""
+    path = project / DEFINITIONS_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
+    except Exception as error:  # tomlkit raises several parse error types
+        raise MlscaffoldError(
+            f"{DEFINITIONS_FILE} is not valid TOML ({error}): restore it with git"
+        ) from None
+    items = [item_from_data(entry, DEFINITIONS_FILE) for entry in data.get("item", [])]
+    return {item.id: item for item in items}
+
+
 def write_checklists(project: Path, items: Iterable[ChecklistItem]) -> list[str]:
-    """Write each stage's checklist into ``project``; returns the relative paths written."""
+    """Write each stage's checklist and the definitions; returns the relative paths written."""
+    items = list(items)
     by_stage: dict[str, list[ChecklistItem]] = {}
     for item in items:
         by_stage.setdefault(item.stage, []).append(item)
@@ -155,4 +201,71 @@ def write_checklists(project: Path, items: Iterable[ChecklistItem]) -> list[str]
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(render_markdown(stage.id, by_stage[stage.id]), encoding="utf-8")
         written.append(relative)
+    if items:
+        (project / DEFINITIONS_FILE).write_text(render_definitions(items), encoding="utf-8")
+        written.append(DEFINITIONS_FILE)
     return written
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item as it stands in a ``CHECKLIST.md``."""
+
+    id: str
+    title: str
+    mark: str  # "todo", "done" or "n/a"
+    required: bool
+    path: str
+    line: int
+    reason: str = ""
+
+
+ITEM_LINE = re.compile(
+    r"^\s*[-*+]\s+\[(?P<mark>[ xX-])\]\s+(?P<title>.*?)\s*"
+    r"\(\s*`(?P<id>[^`]+)`\s*(?P<flags>(?:,\s*[a-z]+\s*)*)\)\s*$"
+)
+CHECKBOX_LINE = re.compile(r"^\s*[-*+]\s+\[.?\]")
+REASON_LINE = re.compile(r"^\s+[-*+]\s+n/?a\s*:\s*(?P<reason>.*\S)?\s*$", re.IGNORECASE)
+MARKS = {" ": "todo", "x": "done", "X": "done", "-": "n/a"}
+
+
+def parse_markdown(text: str, path: str) -> tuple[list[Entry], list[str]]:
+    """Items and problems (``path:line: message``) of one ``CHECKLIST.md``.
+
+    Parsing is tolerant of spacing, ``[X]`` and reordered lines; a line that looks like
+    a checklist item but cannot be read is reported, never guessed.
+    """
+    entries: list[Entry] = []
+    problems: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = ITEM_LINE.match(line)
+        if match:
+            flags = {f.strip() for f in match["flags"].split(",") if f.strip()}
+            unknown = flags - {"required"}
+            if unknown:
+                problems.append(f"{path}:{number}: unknown flag {', '.join(sorted(unknown))}")
+            entries.append(
+                Entry(
+                    id=match["id"].strip(),
+                    title=match["title"],
+                    mark=MARKS[match["mark"]],
+                    required="required" in flags,
+                    path=path,
+                    line=number,
+                )
+            )
+        elif CHECKBOX_LINE.match(line):
+            problems.append(
+                f"{path}:{number}: cannot read this item: write it as "
+                "`- [ ] Title (`stage.id`)` with [ ], [x] or [-]"
+            )
+        elif (reason := REASON_LINE.match(line)) and entries and entries[-1].mark == "n/a":
+            last = entries[-1]
+            entries[-1] = Entry(**{**last.__dict__, "reason": reason["reason"] or ""})
+    for entry in entries:
+        if entry.mark == "n/a" and not entry.reason:
+            problems.append(
+                f"{path}:{entry.line}: {entry.id} is marked not applicable without a reason: "
+                "add a line `  - N/A: why` below it"
+            )
+    return entries, problems

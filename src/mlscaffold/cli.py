@@ -248,6 +248,140 @@ def list_plugins(
     console.print(table)
 
 
+ProjectArgument = Annotated[
+    Path, typer.Argument(help="The project, or any folder inside it.", show_default=False)
+]
+StagesOption = Annotated[
+    list[str] | None,
+    typer.Option("--stage", "-s", help="Only this stage (repeatable): scoping, data, ...."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+
+
+@app.command()
+def status(
+    path: ProjectArgument = Path("."),
+    stage: StagesOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show each stage's checklist progress; with --stage, every item and why it matters."""
+    from mlscaffold.status import find_project, project_status
+
+    report = project_status(find_project(path), stage or [])
+    if as_json:
+        import json
+
+        console.print_json(json.dumps(report.to_json()))
+        return
+    _print_problems(report.problems)
+    if stage:
+        for stage_status in report.stages:
+            _print_stage_items(stage_status)
+        return
+    _print_summary(report)
+
+
+@app.command()
+def check(
+    path: ProjectArgument = Path("."),
+    stage: StagesOption = None,
+    run: Annotated[
+        bool, typer.Option("--run", help="Also run the items' verification commands.")
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds each verification command may take.")
+    ] = 300,
+    as_json: JsonOption = False,
+) -> None:
+    """Gate on the checklists: exit 3 while a required item of the stages is open."""
+    from mlscaffold.errors import EXIT_CHECK_FAILED
+    from mlscaffold.status import find_project, project_status
+
+    report = project_status(find_project(path), stage or [], run_commands=run, timeout=timeout)
+    failing = [item for s in report.stages for item in s.required_open]
+    passed = not failing and not report.problems
+    if as_json:
+        import json
+
+        console.print_json(json.dumps({**report.to_json(), "passed": passed}))
+    else:
+        _print_problems(report.problems)
+        for item in failing:
+            detail = f" — {item.detail}" if item.detail else ""
+            where = f" ({item.location})" if item.location else ""
+            console.print(
+                f"[red]open[/red] {escape(item.id)}: {escape(item.title)}{escape(detail)}{where}",
+                soft_wrap=True,
+            )
+        names = ", ".join(s.stage.id for s in report.stages)
+        if passed:
+            console.print(f"[green]passed[/green]: every required item of {names} is done")
+        else:
+            console.print(
+                f"[red]failed[/red]: {len(failing)} required item(s) open, "
+                f"{len(report.problems)} problem(s) in {names}"
+            )
+    if not passed:
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _bar(fraction: float, width: int = 20) -> str:
+    filled = round(fraction * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def _print_problems(problems: list[str]) -> None:
+    for problem in problems:
+        errors.print(f"[yellow]Problem:[/yellow] {escape(problem)}", soft_wrap=True)
+
+
+def _print_summary(report) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{report.root.name}: checklist progress", title_justify="left")
+    for column in ("stage", "done", "required open", "progress"):
+        table.add_column(column)
+    for s in report.stages:
+        table.add_row(
+            f"{s.stage.number}. {s.stage.title}",
+            f"{s.done}/{s.total}",
+            str(len(s.required_open)),
+            f"{_bar(s.progress)} {s.progress:4.0%}",
+        )
+    console.print(table)
+    console.print(
+        f"Overall {report.progress:.0%} done; readiness {report.readiness:.0%} "
+        "(the weakest stage, as the ML Test Score counts it)."
+    )
+
+
+def _print_stage_items(stage_status) -> None:
+    from rich.table import Table
+
+    s = stage_status
+    table = Table(
+        title=f"{s.stage.number}. {s.stage.title}: {s.done}/{s.total} done",
+        title_justify="left",
+        show_lines=True,
+    )
+    for column in ("", "item", "why it matters / source"):
+        table.add_column(column)
+    symbols = {"done": "[green]✓[/green]", "open": "[red]✗[/red]", "n/a": "n/a"}
+    for item in s.items:
+        name = f"{escape(item.title)}\n[dim]{escape(item.id)}" + (
+            ", required[/dim]" if item.required else "[/dim]"
+        )
+        notes = [escape(item.why)] if item.why else []
+        if item.source:
+            notes.append(f"[dim]{escape('; '.join(item.source))}[/dim]")
+        if item.check:
+            notes.append(f"check: {escape(item.check)}")
+        if item.detail or item.reason:
+            notes.append(f"[yellow]{escape(item.detail or 'n/a: ' + item.reason)}[/yellow]")
+        table.add_row(symbols[item.outcome], name, "\n".join(notes))
+    console.print(table)
+
+
 def main() -> None:
     from mlscaffold import plugins
 

@@ -13,3 +13,8 @@ class MlscaffoldError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+# Exit codes, documented in the README: 0 success, 1 a user error (MlscaffoldError),
+# 2 a command-line usage error (typer's), and these:
+EXIT_CHECK_FAILED = 3  # `mlscaffold check`: a required checklist item is open
