@@ -254,3 +254,17 @@ def test_unknown_stage_is_a_clear_error(runner, project):
     result = runner.invoke(app, ["check", str(project), "--stage", "modelling"])
     assert result.exit_code == 1
     assert "unknown stage 'modelling': use one of scoping" in result.stderr
+
+
+def test_json_output_follows_the_documented_schema(runner, project):
+    import jsonschema
+    from conftest import REPO
+
+    schema = json.loads((REPO / "docs" / "schemas" / "status.schema.json").read_text())
+    tick(project, "01-scoping", "core.scoping.nice", mark="-", reason="not needed")
+    for args in (["status", str(project), "--json"], ["check", str(project), "--json"]):
+        data = json.loads(runner.invoke(app, args).stdout)
+        jsonschema.validate(data, schema)
+    checked = runner.invoke(app, ["check", str(project), "--json"])
+    assert checked.exit_code == EXIT_CHECK_FAILED
+    assert json.loads(checked.stdout)["passed"] is False
