@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from mlscaffold import __version__
+from mlscaffold import __version__, display
 from mlscaffold.errors import MlscaffoldError
 
 console = Console(highlight=False)
@@ -273,12 +273,12 @@ def status(
 
         console.print_json(json.dumps(report.to_json()))
         return
-    _print_problems(report.problems)
+    display.print_problems(errors, report.problems)
     if stage:
         for stage_status in report.stages:
-            _print_stage_items(stage_status)
+            display.print_stage_items(console, stage_status)
         return
-    _print_summary(report)
+    display.print_summary(console, report)
 
 
 @app.command()
@@ -305,7 +305,7 @@ def check(
 
         console.print_json(json.dumps({**report.to_json(), "passed": passed}))
     else:
-        _print_problems(report.problems)
+        display.print_problems(errors, report.problems)
         for item in failing:
             detail = f" — {item.detail}" if item.detail else ""
             where = f" ({item.location})" if item.location else ""
@@ -325,61 +325,80 @@ def check(
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
-def _bar(fraction: float, width: int = 20) -> str:
-    filled = round(fraction * width)
-    return "█" * filled + "░" * (width - filled)
+PathOption = Annotated[
+    Path, typer.Option("--path", "-C", help="The project, or any folder inside it.")
+]
+VcsRefOption = Annotated[
+    str | None, typer.Option(help="Git tag, branch or commit of the template to use.")
+]
+TrustOption = Annotated[
+    bool, typer.Option("--trust", help="Allow the template's tasks and Jinja extensions to run.")
+]
 
 
-def _print_problems(problems: list[str]) -> None:
-    for problem in problems:
-        errors.print(f"[yellow]Problem:[/yellow] {escape(problem)}", soft_wrap=True)
+@app.command()
+def update(
+    path: ProjectArgument = Path("."),
+    vcs_ref: VcsRefOption = None,
+    data: DataOption = None,
+    defaults: DefaultsOption = False,
+    trust: TrustOption = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change and conflict; write nothing.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Merge the template's and plugins' changes into the project (3-way, through git)."""
+    _update(path, vcs_ref=vcs_ref, data=data, defaults=defaults, trust=trust, dry_run=dry_run,
+            as_json=as_json)  # fmt: skip
 
 
-def _print_summary(report) -> None:
-    from rich.table import Table
+@app.command()
+def add(
+    plugin: Annotated[list[str], typer.Argument(help="Installed plugin(s) to start using.")],
+    path: PathOption = Path("."),
+    defaults: DefaultsOption = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing.")] = False,
+) -> None:
+    """Start using plugins in an existing project (an update with them added)."""
+    _update(path, add=plugin, defaults=defaults, dry_run=dry_run)
 
-    table = Table(title=f"{report.root.name}: checklist progress", title_justify="left")
-    for column in ("stage", "done", "required open", "progress"):
-        table.add_column(column)
-    for s in report.stages:
-        table.add_row(
-            f"{s.stage.number}. {s.stage.title}",
-            f"{s.done}/{s.total}",
-            str(len(s.required_open)),
-            f"{_bar(s.progress)} {s.progress:4.0%}",
-        )
-    console.print(table)
-    console.print(
-        f"Overall {report.progress:.0%} done; readiness {report.readiness:.0%} "
-        "(the weakest stage, as the ML Test Score counts it)."
+
+@app.command()
+def remove(
+    plugin: Annotated[list[str], typer.Argument(help="Plugin(s) the project should stop using.")],
+    path: PathOption = Path("."),
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing.")] = False,
+) -> None:
+    """Stop using plugins (an update without them; files you changed are kept or conflict)."""
+    _update(path, remove=plugin, defaults=True, dry_run=dry_run)
+
+
+def _update(path: Path, *, as_json: bool = False, data=None, **options) -> None:
+    from mlscaffold.answers import parse_pairs
+    from mlscaffold.update import EXIT_CONFLICTS, update_project
+
+    result = update_project(
+        path, data=parse_pairs(data or []), interactive=sys.stdin.isatty(), **options
     )
+    for note in result.notes:
+        errors.print(f"[yellow]Note:[/yellow] {escape(note)}", soft_wrap=True)
+    if as_json:
+        import json
+
+        console.print_json(json.dumps(display.update_json(result)))
+    else:
+        display.print_update(console, result)
+    if result.conflicts and not result.dry_run:
+        raise typer.Exit(EXIT_CONFLICTS)
 
 
-def _print_stage_items(stage_status) -> None:
-    from rich.table import Table
+@app.command()
+def diff(path: ProjectArgument = Path(".")) -> None:
+    """Show what the project changed since its last pristine snapshot (git diff)."""
+    from mlscaffold.update import diff_since_snapshot
 
-    s = stage_status
-    table = Table(
-        title=f"{s.stage.number}. {s.stage.title}: {s.done}/{s.total} done",
-        title_justify="left",
-        show_lines=True,
-    )
-    for column in ("", "item", "why it matters / source"):
-        table.add_column(column)
-    symbols = {"done": "[green]✓[/green]", "open": "[red]✗[/red]", "n/a": "n/a"}
-    for item in s.items:
-        name = f"{escape(item.title)}\n[dim]{escape(item.id)}" + (
-            ", required[/dim]" if item.required else "[/dim]"
-        )
-        notes = [escape(item.why)] if item.why else []
-        if item.source:
-            notes.append(f"[dim]{escape('; '.join(item.source))}[/dim]")
-        if item.check:
-            notes.append(f"check: {escape(item.check)}")
-        if item.detail or item.reason:
-            notes.append(f"[yellow]{escape(item.detail or 'n/a: ' + item.reason)}[/yellow]")
-        table.add_row(symbols[item.outcome], name, "\n".join(notes))
-    console.print(table)
+    console.print(diff_since_snapshot(path), markup=False, highlight=False, soft_wrap=True)
 
 
 def main() -> None:

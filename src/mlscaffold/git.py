@@ -1,10 +1,16 @@
-"""The few git operations mlscaffold needs, run as subprocesses."""
+"""The git operations mlscaffold needs, run as subprocesses.
+
+Pristine snapshots are commits whose tree is exactly what a render produced (at the
+project's path in the repository) and whose message carries a trailer naming that
+path, so the last one is found from history alone, in any clone.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 from mlscaffold.errors import MlscaffoldError
@@ -18,46 +24,73 @@ def available() -> bool:
     return shutil.which("git") is not None
 
 
-def run(cwd: Path, *args: str) -> str:
+def run(cwd: Path, *args: str, env: Mapping[str, str] | None = None, check: bool = True) -> str:
     """Run git in ``cwd`` and return its stripped stdout; a failure raises MlscaffoldError."""
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    full_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", **(env or {})}
     result = subprocess.run(
-        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+        ["git", *args], cwd=cwd, env=full_env, capture_output=True, text=True, check=False
     )
-    if result.returncode != 0:
+    if check and result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()
         raise MlscaffoldError(f"git {args[0]} failed: {detail[-1] if detail else 'no output'}")
     return result.stdout.strip()
 
 
 def config_value(cwd: Path, key: str) -> str:
-    try:
-        return run(cwd, "config", "--get", key)
-    except MlscaffoldError:  # git exits 1 for an unset key
-        return ""
+    return run(cwd, "config", "--get", key, check=False)
 
 
-def commit_snapshot(project: Path, message: str, author: tuple[str, str]) -> str:
-    """``git init`` (if needed) and commit the whole tree as a pristine snapshot.
+def identity(cwd: Path, author: tuple[str, str]) -> list[str]:
+    """Options for mlscaffold's own commits: the user's identity, else ``author``.
 
-    The commit carries a trailer so the snapshot can be found from history alone,
-    in any clone. It works without a configured git identity (``author`` is the
-    fallback), skips the user's commit hooks and signing, which are meant for their
-    own commits, and returns the commit id.
+    They work without a configured git identity and skip signing, which is meant for
+    the user's own commits.
     """
-    if not (project / ".git").exists():
-        branch = config_value(project, "init.defaultBranch") or "main"
-        run(project, "init", "--quiet", f"--initial-branch={branch}")
-    name = config_value(project, "user.name") or author[0] or FALLBACK_NAME
-    email = config_value(project, "user.email") or author[1] or FALLBACK_EMAIL
+    name = config_value(cwd, "user.name") or author[0] or FALLBACK_NAME
+    email = config_value(cwd, "user.email") or author[1] or FALLBACK_EMAIL
+    return ["-c", f"user.name={name}", "-c", f"user.email={email}", "-c", "commit.gpgsign=false"]
+
+
+def trailer(prefix: str) -> str:
+    return f"{SNAPSHOT_TRAILER}: {prefix or '.'}"
+
+
+def init_snapshot(project: Path, message: str, author: tuple[str, str]) -> str:
+    """``git init`` a new project and commit its whole tree as the first snapshot."""
+    branch = config_value(project, "init.defaultBranch") or "main"
+    run(project, "init", "--quiet", f"--initial-branch={branch}")
     run(project, "add", "--all")
     run(
-        project,
-        "-c", f"user.name={name}",
-        "-c", f"user.email={email}",
-        "-c", "commit.gpgsign=false",
-        "commit", "--quiet", "--no-verify",
-        "-m", message,
-        "--trailer", f"{SNAPSHOT_TRAILER}: {message.splitlines()[0]}",
+        project, *identity(project, author),
+        "commit", "--quiet", "--no-verify", "-m", f"{message}\n\n{trailer('')}",
     )  # fmt: skip
     return run(project, "rev-parse", "HEAD")
+
+
+def commit_tree(
+    repo: Path, tree_root: Path, parent: str, message: str, author: tuple[str, str]
+) -> tuple[str, str]:
+    """Commit the files under ``tree_root`` (laid out as in the repository) as a child of
+    ``parent``, touching neither the index nor the working tree; ``(commit, tree)``."""
+    index = tree_root.parent / "snapshot.index"
+    env = {"GIT_INDEX_FILE": str(index)}
+    run(repo, f"--work-tree={tree_root}", "add", "--all", env=env)
+    tree = run(repo, "write-tree", env=env)
+    commit = run(
+        repo, *identity(repo, author), "commit-tree", tree, "-p", parent, "-m", message, env=env
+    )
+    return commit, tree
+
+
+def find_snapshot(repo: Path, prefix: str) -> str | None:
+    """The newest snapshot of the project at ``prefix`` reachable from HEAD."""
+    wanted = prefix or "."
+    log = run(
+        repo, "log", "HEAD", f"--grep={SNAPSHOT_TRAILER}:", "--fixed-strings",
+        f"--format=%H %(trailers:key={SNAPSHOT_TRAILER},valueonly,separator=%x1f)",
+    )  # fmt: skip
+    for line in log.splitlines():
+        commit, _, values = line.partition(" ")
+        if wanted in values.split("\x1f"):
+            return commit
+    return None

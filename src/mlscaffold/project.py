@@ -12,8 +12,9 @@ from typing import Any
 
 from mlscaffold import __version__, git
 from mlscaffold.errors import MlscaffoldError
+from mlscaffold.plugins import PluginInfo
 from mlscaffold.plugins import resolve as resolve_plugins
-from mlscaffold.render import render
+from mlscaffold.render import Rendered, render
 from mlscaffold.sources import BUILTIN_PREFIX
 from mlscaffold.state import STATE_FILE, State, write_state
 
@@ -81,28 +82,14 @@ def create_project(
             trust=trust,
             interactive=interactive,
         )
-        state = State(
-            template_source=template,
-            template_version=rendered.template_version,
-            template_commit=rendered.template_commit,
-            answers=rendered.answers,
-            plugins={
-                info.name: {"distribution": info.distribution, "version": info.version}
-                for info in chosen
-            },
-            mlscaffold_version=__version__,
-        )
+        state = state_for(template, rendered, chosen)
         write_state(staging, state)
         created = Created(path=dest, state=state, notes=list(rendered.notes))
         if use_git and git.available():
-            author = (
-                str(rendered.answers.get("author_name", "")),
-                str(rendered.answers.get("author_email", "")),
-            )
-            created.commit = git.commit_snapshot(
+            created.commit = git.init_snapshot(
                 staging,
                 f"Create project from {template} {rendered.template_version}".rstrip(),
-                author=author,
+                author=author_of(state),
             )
         elif use_git:
             created.notes.append("git was not found: the project was created without a repository")
@@ -112,6 +99,24 @@ def create_project(
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return created
+
+
+def state_for(template: str, rendered: Rendered, chosen: Sequence[PluginInfo]) -> State:
+    """What the state file records about a render."""
+    return State(
+        template_source=template,
+        template_version=rendered.template_version,
+        template_commit=rendered.template_commit,
+        answers=rendered.answers,
+        plugins={i.name: {"distribution": i.distribution, "version": i.version} for i in chosen},
+        mlscaffold_version=__version__,
+    )
+
+
+def author_of(state: State) -> tuple[str, str]:
+    """The project's author, used for snapshot commits when git has no identity."""
+    answers = state.answers
+    return str(answers.get("author_name", "")), str(answers.get("author_email", ""))
 
 
 def git_author_defaults(cwd: Path) -> dict[str, str]:

@@ -37,6 +37,7 @@ def render(
     destination: Path,
     *,
     data: Mapping[str, Any] | None = None,
+    recorded: Mapping[str, Any] | None = None,
     plugins: Sequence[str] = (),
     vcs_ref: str | None = None,
     defaults: bool = False,
@@ -46,23 +47,28 @@ def render(
 ) -> Rendered:
     """Render ``source`` and the chosen ``plugins`` into the empty folder ``destination``.
 
-    ``data`` answers questions without asking; ``defaults`` takes the default of every
+    ``data`` answers questions without asking; ``recorded`` too, but an answer to a
+    question the template no longer asks is dropped, not refused (an update reuses the
+    answers a project was made with); ``defaults`` takes the default of every
     question not answered; ``user_defaults`` replaces a question's default. Raises
     MlscaffoldError for anything the user can fix; ``destination`` may then hold a partial
     render, so callers render into a folder they throw away on error.
     """
     data = dict(data or {})
+    recorded = {k: v for k, v in (recorded or {}).items() if k not in data}
     plugin_questions = _plugin_questions(plugins)
     with tempfile.TemporaryDirectory(prefix="mlscaffold-template-") as workdir:
         template = checkout(source, vcs_ref, Path(workdir))
         answers, notes = _render_base(
             template.path, source, destination,
             data={k: v for k, v in data.items() if k not in plugin_questions},
+            recorded={k: v for k, v in recorded.items() if k not in plugin_questions},
             known={*plugin_questions}, defaults=defaults, user_defaults=user_defaults,
             trust=trust, interactive=interactive,
         )  # fmt: skip
         if plugin_questions:
-            answers.update(_ask(plugin_questions, data, answers, defaults, user_defaults))
+            given = {**recorded, **data}
+            answers.update(_ask(plugin_questions, given, answers, defaults, user_defaults))
         _render_layers(destination, plugins, answers, trust)
         items = _checklist_items(plugins, answers, template.path)
     checklists.write_checklists(destination, items)
@@ -79,6 +85,7 @@ def _render_base(
     destination: Path,
     *,
     data: dict[str, Any],
+    recorded: dict[str, Any],
     known: set[str],
     defaults: bool,
     user_defaults: Mapping[str, Any] | None,
@@ -100,7 +107,7 @@ def _render_base(
             worker = copier.run_copy(
                 str(template),
                 destination,
-                data=data,
+                data={**recorded, **data},
                 defaults=defaults,
                 user_defaults=dict(user_defaults or {}),
                 unsafe=trust,

@@ -1,0 +1,105 @@
+"""How results look in a terminal (rich); the CLI decides what to show."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from mlscaffold.status import ProjectStatus, StageStatus
+from mlscaffold.update import UpdateResult
+
+
+def bar(fraction: float, width: int = 20) -> str:
+    filled = round(fraction * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def print_problems(errors: Console, problems: list[str]) -> None:
+    for problem in problems:
+        errors.print(f"[yellow]Problem:[/yellow] {escape(problem)}", soft_wrap=True)
+
+
+def print_summary(console: Console, report: ProjectStatus) -> None:
+    table = Table(title=f"{report.root.name}: checklist progress", title_justify="left")
+    for column in ("stage", "done", "required open", "progress"):
+        table.add_column(column)
+    for s in report.stages:
+        table.add_row(
+            f"{s.stage.number}. {s.stage.title}",
+            f"{s.done}/{s.total}",
+            str(len(s.required_open)),
+            f"{bar(s.progress)} {s.progress:4.0%}",
+        )
+    console.print(table)
+    console.print(
+        f"Overall {report.progress:.0%} done; readiness {report.readiness:.0%} "
+        "(the weakest stage, as the ML Test Score counts it)."
+    )
+
+
+def print_stage_items(console: Console, stage_status: StageStatus) -> None:
+    s = stage_status
+    table = Table(
+        title=f"{s.stage.number}. {s.stage.title}: {s.done}/{s.total} done",
+        title_justify="left",
+        show_lines=True,
+    )
+    for column in ("", "item", "why it matters / source"):
+        table.add_column(column)
+    symbols = {"done": "[green]✓[/green]", "open": "[red]✗[/red]", "n/a": "n/a"}
+    for item in s.items:
+        name = f"{escape(item.title)}\n[dim]{escape(item.id)}" + (
+            ", required[/dim]" if item.required else "[/dim]"
+        )
+        notes = [escape(item.why)] if item.why else []
+        if item.source:
+            notes.append(f"[dim]{escape('; '.join(item.source))}[/dim]")
+        if item.check:
+            notes.append(f"check: {escape(item.check)}")
+        if item.detail or item.reason:
+            notes.append(f"[yellow]{escape(item.detail or 'n/a: ' + item.reason)}[/yellow]")
+        table.add_row(symbols[item.outcome], name, "\n".join(notes))
+    console.print(table)
+
+
+def update_json(result: UpdateResult) -> dict[str, Any]:
+    return {
+        "schema_version": 1,
+        "from_version": result.old.template_version,
+        "to_version": result.new.template_version,
+        "up_to_date": result.up_to_date,
+        "dry_run": result.dry_run,
+        "changes": [{"status": s, "path": p} for s, p in result.changes],
+        "conflicts": result.conflicts,
+    }
+
+
+def print_update(console: Console, result: UpdateResult) -> None:
+    if result.up_to_date:
+        console.print(f"Already up to date with {escape(result.new.template_version)}.")
+    else:
+        words = {"A": "added", "M": "changed", "D": "removed", "T": "changed"}
+        console.print(
+            f"{'Would update' if result.dry_run else 'Updating'} "
+            f"{escape(result.old.template_version)} → {escape(result.new.template_version)}:"
+        )
+        for status, changed in result.changes:
+            mark = " [red](conflict)[/red]" if changed in result.conflicts else ""
+            console.print(f"  {words.get(status, status)}: {escape(changed)}{mark}")
+        if result.conflicts and not result.dry_run:
+            console.print(
+                f"[red]{len(result.conflicts)} conflict(s)[/red]: resolve them (`git status`, "
+                "`git mergetool`), then `git commit`; or undo with `git merge --abort`.",
+                soft_wrap=True,
+            )
+        elif result.conflicts:
+            console.print(f"[red]{len(result.conflicts)} file(s) would conflict.[/red]")
+        elif not result.dry_run:
+            console.print(
+                "Merged and staged for review: `git diff --cached`, then `git commit`; "
+                "or undo with `git merge --abort`.",
+                soft_wrap=True,
+            )

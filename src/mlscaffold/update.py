@@ -1,0 +1,239 @@
+"""``update``, ``add`` and ``remove``: bring template and plugin changes into a project.
+
+The project's history holds the pristine snapshot of its last render. A new render
+becomes the next snapshot (a commit whose parent is the last one) and git merges it
+into the user's branch, so the merge base is always that last snapshot: every user
+edit survives or shows up as a conflict git knows about. The merge is left staged
+for review (``git commit`` to keep it, ``git merge --abort`` to drop it).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlscaffold import git, plugins
+from mlscaffold.errors import MlscaffoldError
+from mlscaffold.project import author_of, state_for
+from mlscaffold.render import render
+from mlscaffold.state import STATE_FILE, State, read_state, write_state
+from mlscaffold.status import find_project
+
+EXIT_CONFLICTS = 4
+
+
+@dataclass
+class UpdateResult:
+    project: Path
+    old: State
+    new: State
+    changes: list[tuple[str, str]] = field(default_factory=list)  # (status letter, path)
+    conflicts: list[str] = field(default_factory=list)
+    up_to_date: bool = False
+    dry_run: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Repo:
+    root: Path
+    prefix: str  # the project's path inside the repository, "" at its root
+
+    def path(self, relative: str) -> str:
+        return f"{self.prefix}/{relative}" if self.prefix else relative
+
+
+def update_project(
+    path: Path,
+    *,
+    vcs_ref: str | None = None,
+    data: Mapping[str, Any] | None = None,
+    defaults: bool = False,
+    trust: bool = False,
+    interactive: bool = True,
+    dry_run: bool = False,
+    add: Sequence[str] = (),
+    remove: Sequence[str] = (),
+) -> UpdateResult:
+    """Re-render the project's template with its plugins and merge the result.
+
+    ``add`` and ``remove`` change the project's plugin set (``mlscaffold add/remove``).
+    Refuses, changing nothing, a project that is not clean, has no snapshot in its
+    history, or would be downgraded; with ``dry_run`` reports and changes nothing.
+    """
+    project = find_project(path)
+    old = read_state(project)
+    repo = _open_repo(project)
+    snapshot = git.find_snapshot(repo.root, repo.prefix)
+    if snapshot is None:
+        raise MlscaffoldError(_missing_snapshot(repo))
+    chosen = _plugin_set(old, add, remove)
+    with tempfile.TemporaryDirectory(prefix="mlscaffold-update-") as scratch:
+        tree_root = Path(scratch) / "tree"
+        target = tree_root / repo.prefix if repo.prefix else tree_root
+        target.mkdir(parents=True)
+        rendered = render(
+            old.template_source,
+            target,
+            data=data,
+            recorded=old.answers,
+            plugins=[info.name for info in chosen],
+            vcs_ref=vcs_ref,
+            defaults=defaults,
+            trust=trust,
+            interactive=interactive,
+        )
+        new = state_for(old.template_source, rendered, chosen)
+        _refuse_downgrade(old, new)
+        write_state(target, new)
+        message = f"mlscaffold snapshot: {new.template_source} {new.template_version}".rstrip()
+        commit, tree = git.commit_tree(
+            repo.root, tree_root, snapshot, f"{message}\n\n{git.trailer(repo.prefix)}",
+            author_of(new),
+        )  # fmt: skip
+    result = UpdateResult(project=project, old=old, new=new, dry_run=dry_run)
+    result.notes.extend(rendered.notes)
+    if tree == git.run(repo.root, "rev-parse", f"{snapshot}^{{tree}}"):
+        result.up_to_date = True
+        return result
+    result.changes = _changes(repo.root, snapshot, commit)
+    _refuse_overwriting_ignored(repo, result.changes)
+    if dry_run:
+        result.conflicts = _predicted_conflicts(repo.root, commit)
+        return result
+    result.conflicts = _merge(repo.root, commit, message)
+    return result
+
+
+def _locate(project: Path) -> _Repo:
+    if not git.available():
+        raise MlscaffoldError("git was not found: this command needs git; install it")
+    root = git.run(project, "rev-parse", "--show-toplevel", check=False)
+    if not root:
+        raise MlscaffoldError(
+            f"{project} is not in a git repository: updates merge through git history, "
+            "so they need the repository `mlscaffold new` created"
+        )
+    root_path = Path(root).resolve()
+    prefix = project.resolve().relative_to(root_path).as_posix()
+    return _Repo(root_path, "" if prefix == "." else prefix)
+
+
+def _open_repo(project: Path) -> _Repo:
+    repo = _locate(project)
+    root_path = repo.root
+    if git.run(root_path, "rev-parse", "--verify", "--quiet", "MERGE_HEAD", check=False):
+        raise MlscaffoldError(
+            "a merge is in progress: finish it with `git commit` or drop it with "
+            "`git merge --abort`, then update"
+        )
+    if not git.run(root_path, "rev-parse", "--verify", "--quiet", "HEAD", check=False):
+        raise MlscaffoldError("the repository has no commit yet: commit the project first")
+    dirty = git.run(root_path, "status", "--porcelain", "--untracked-files=all").splitlines()
+    if dirty:
+        shown = ", ".join(line[3:] for line in dirty[:3]) + (", ..." if len(dirty) > 3 else "")
+        raise MlscaffoldError(
+            f"the working tree has uncommitted changes ({shown}): commit or stash them first, "
+            "so that the update can be reviewed and undone on its own"
+        )
+    return repo
+
+
+def _missing_snapshot(repo: _Repo) -> str:
+    if git.run(repo.root, "rev-parse", "--is-shallow-repository") == "true":
+        return (
+            "the project's last pristine snapshot is not in this shallow clone: "
+            "run `git fetch --unshallow` and update again"
+        )
+    return (
+        "no pristine snapshot of this project is in its git history (a commit with the "
+        f"trailer '{git.trailer(repo.prefix)}'): was it created by `mlscaffold new` with git?"
+    )
+
+
+def _plugin_set(old: State, add: Sequence[str], remove: Sequence[str]) -> list[plugins.PluginInfo]:
+    for name in remove:
+        if name not in old.plugins:
+            used = ", ".join(old.plugins) or "none"
+            raise MlscaffoldError(
+                f"plugin {name!r} is not used by this project (it uses: {used}): check the name"
+            )
+    for name in add:
+        if name in old.plugins:
+            raise MlscaffoldError(f"plugin {name!r} is already used by this project")
+    names = (set(old.plugins) | set(add)) - set(remove)
+    return plugins.resolve(names)
+
+
+def _refuse_downgrade(old: State, new: State) -> None:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        before, after = Version(old.template_version), Version(new.template_version)
+    except InvalidVersion:
+        return  # commits and non-PEP 440 tags have no order to compare
+    if after < before:
+        raise MlscaffoldError(
+            f"template version {new.template_version} is older than the project's "
+            f"{old.template_version}: mlscaffold does not downgrade projects; "
+            "pick a newer --vcs-ref"
+        )
+
+
+def _changes(repo: Path, old: str, new: str) -> list[tuple[str, str]]:
+    diff = git.run(repo, "diff", "--name-status", "--no-renames", old, new)
+    return [(line[0], line.split("\t", 1)[1]) for line in diff.splitlines() if line]
+
+
+def _refuse_overwriting_ignored(repo: _Repo, changes: list[tuple[str, str]]) -> None:
+    # git treats ignored files as expendable and would overwrite them silently.
+    added = [path for status, path in changes if status == "A"]
+    tracked = set(git.run(repo.root, "ls-files", "--", *added).splitlines()) if added else set()
+    clashes = [p for p in added if p not in tracked and (repo.root / p).exists()]
+    if clashes:
+        raise MlscaffoldError(
+            f"the new template adds {', '.join(clashes)}, which you already have as "
+            "untracked or ignored files: move them away (or commit them) and update again"
+        )
+
+
+def _predicted_conflicts(repo: Path, commit: str) -> list[str]:
+    output = git.run(repo, "merge-tree", "--write-tree", "--name-only", "HEAD", commit, check=False)
+    lines = output.splitlines()
+    # After the tree id come the conflicted paths, then a blank line and messages.
+    paths = []
+    for line in lines[1:]:
+        if not line:
+            break
+        paths.append(line)
+    return sorted(set(paths))
+
+
+def _merge(repo: Path, commit: str, message: str) -> list[str]:
+    try:
+        git.run(
+            repo, "merge", "--no-ff", "--no-commit", "--quiet", "-m", message, commit, check=False
+        )
+    except BaseException:
+        # Interrupted mid-merge: the tree was clean before, so aborting restores it.
+        git.run(repo, "merge", "--abort", check=False)
+        raise
+    unmerged = git.run(repo, "diff", "--name-only", "--diff-filter=U")
+    if not git.run(repo, "rev-parse", "--verify", "--quiet", "MERGE_HEAD", check=False):
+        raise MlscaffoldError("git merge did not start: run `git status` to see why")
+    return sorted(set(unmerged.splitlines()))
+
+
+def diff_since_snapshot(path: Path) -> str:
+    """The project's own changes since its last pristine snapshot, as ``git diff``."""
+    repo = _locate(find_project(path))
+    snapshot = git.find_snapshot(repo.root, repo.prefix)
+    if snapshot is None:
+        raise MlscaffoldError(_missing_snapshot(repo))
+    return git.run(repo.root, "diff", snapshot, "--", repo.prefix or ".")
+
+
+__all__ = ["EXIT_CONFLICTS", "STATE_FILE", "UpdateResult", "update_project"]
