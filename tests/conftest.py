@@ -42,10 +42,19 @@ def runner() -> CliRunner:
 
 
 def snapshot(root: Path) -> dict[str, tuple[str, int]]:
-    """Every path under ``root`` with a hash of its content and its mode."""
+    """Every path under ``root`` with a hash of its content and its mode.
+
+    Inside a ``.git`` folder only what a user can see counts: HEAD, refs, the index's
+    entries, an ongoing merge. Unreferenced objects that git itself garbage-collects
+    (written by a merge attempt or a dry run) and reflogs do not.
+    """
     result = {}
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root).as_posix()
+        if ".git" in path.relative_to(root).parts:
+            if path.name == ".git":
+                result[relative] = ("git:" + _git_state(path.parent), 0)
+            continue
         if path.is_symlink():
             result[relative] = ("symlink:" + os.readlink(path), 0)
         elif path.is_file():
@@ -53,6 +62,19 @@ def snapshot(root: Path) -> dict[str, tuple[str, int]]:
         else:
             result[relative] = ("dir", path.stat().st_mode)
     return result
+
+
+def _git_state(work_tree: Path) -> str:
+    def out(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=work_tree, capture_output=True, text=True)
+        return done.stdout
+
+    state = [
+        out("symbolic-ref", "-q", "HEAD"), out("rev-parse", "-q", "--verify", "HEAD"),
+        out("for-each-ref"), out("ls-files", "--stage"),
+        out("rev-parse", "-q", "--verify", "MERGE_HEAD"), out("stash", "list"),
+    ]  # fmt: skip
+    return hashlib.sha256("\0".join(state).encode()).hexdigest()
 
 
 def git(cwd: Path, *args: str) -> str:

@@ -129,13 +129,13 @@ def test_no_terminal_and_no_defaults_asks_for_defaults(runner, tmp_path):
 def test_interrupt_leaves_nothing_behind(runner, tmp_path, monkeypatch, where):
     import mlscaffold.project as project
 
-    real = project.render if where == "during render" else project.git.commit_snapshot
+    real = project.render if where == "during render" else project.git.init_snapshot
 
     def interrupted(*args, **kwargs):
         real(*args, **kwargs)  # files are on disk in the staging folder by now
         raise KeyboardInterrupt
 
-    target = "render" if where == "during render" else "commit_snapshot"
+    target = "render" if where == "during render" else "init_snapshot"
     monkeypatch.setattr(project if target == "render" else project.git, target, interrupted)
     before = snapshot(tmp_path)
     result = runner.invoke(app, ["new", str(tmp_path / "proj"), "--defaults"])

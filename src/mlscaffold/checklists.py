@@ -269,3 +269,39 @@ def parse_markdown(text: str, path: str) -> tuple[list[Entry], list[str]]:
                 "add a line `  - N/A: why` below it"
             )
     return entries, problems
+
+
+def without_progress(text: str) -> str:
+    """A checklist with every tick and not-applicable reason taken out."""
+    lines = []
+    for line in text.splitlines():
+        if REASON_LINE.match(line):
+            continue
+        match = ITEM_LINE.match(line)
+        if match:
+            start, end = match.span("mark")
+            line = f"{line[:start]} {line[end:]}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def carry_progress(progress_from: str, onto: str) -> str:
+    """``onto`` (a freshly rendered checklist) with the ticks and reasons of ``progress_from``,
+    matched by item id, so that a re-rendered checklist keeps a team's progress."""
+    entries, _ = parse_markdown(progress_from, "")
+    marks = {entry.id: entry for entry in entries}
+    symbols = {"todo": " ", "done": "x", "n/a": "-"}
+    lines = []
+    for line in onto.splitlines():
+        match = ITEM_LINE.match(line)
+        entry = marks.get(match["id"].strip()) if match else None
+        if match and entry:
+            start, end = match.span("mark")
+            line = f"{line[:start]}{symbols[entry.mark]}{line[end:]}"
+            lines.append(line)
+            if entry.mark == "n/a" and entry.reason:
+                indent = len(line) - len(line.lstrip())
+                lines.append(f"{' ' * (indent + 2)}- N/A: {entry.reason}")
+            continue
+        lines.append(line)
+    return "\n".join(lines) + ("\n" if onto.endswith("\n") else "")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -24,8 +25,15 @@ def available() -> bool:
     return shutil.which("git") is not None
 
 
-def run(cwd: Path, *args: str, env: Mapping[str, str] | None = None, check: bool = True) -> str:
-    """Run git in ``cwd`` and return its stripped stdout; a failure raises MlscaffoldError."""
+def run(
+    cwd: Path,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+    strip: bool = True,
+) -> str:
+    """Run git in ``cwd`` and return its stdout (stripped unless ``strip`` is false);
+    a failure raises MlscaffoldError, unless ``check`` is false."""
     full_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", **(env or {})}
     result = subprocess.run(
         ["git", *args], cwd=cwd, env=full_env, capture_output=True, text=True, check=False
@@ -33,7 +41,7 @@ def run(cwd: Path, *args: str, env: Mapping[str, str] | None = None, check: bool
     if check and result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()
         raise MlscaffoldError(f"git {args[0]} failed: {detail[-1] if detail else 'no output'}")
-    return result.stdout.strip()
+    return result.stdout.strip() if strip else result.stdout
 
 
 def config_value(cwd: Path, key: str) -> str:
@@ -68,25 +76,41 @@ def init_snapshot(project: Path, message: str, author: tuple[str, str]) -> str:
 
 
 def commit_tree(
-    repo: Path, tree_root: Path, parent: str, message: str, author: tuple[str, str]
+    repo: Path,
+    folder: Path,
+    prefix: str,
+    parents: list[str],
+    message: str,
+    author: tuple[str, str],
 ) -> tuple[str, str]:
-    """Commit the files under ``tree_root`` (laid out as in the repository) as a child of
-    ``parent``, touching neither the index nor the working tree; ``(commit, tree)``."""
-    index = tree_root.parent / "snapshot.index"
-    env = {"GIT_INDEX_FILE": str(index)}
-    run(repo, f"--work-tree={tree_root}", "add", "--all", env=env)
-    tree = run(repo, "write-tree", env=env)
-    commit = run(
-        repo, *identity(repo, author), "commit-tree", tree, "-p", parent, "-m", message, env=env
-    )
+    """Commit the files of ``folder``, placed at ``prefix`` in the repository, as a child
+    of ``parents``; the index and working tree stay untouched. Returns (commit, tree)."""
+    git_dir = run(repo, "rev-parse", "--absolute-git-dir")
+    with tempfile.TemporaryDirectory(prefix="mlscaffold-index-") as scratch:
+        env = {"GIT_DIR": git_dir, "GIT_WORK_TREE": str(folder)}
+        flat = {**env, "GIT_INDEX_FILE": str(Path(scratch) / "flat")}
+        run(folder, "add", "--all", env=flat)
+        tree = run(folder, "write-tree", env=flat)
+        if prefix:
+            placed = {**env, "GIT_INDEX_FILE": str(Path(scratch) / "placed")}
+            run(folder, "read-tree", f"--prefix={prefix}/", tree, env=placed)
+            tree = run(folder, "write-tree", env=placed)
+    parent_args = [arg for parent in parents for arg in ("-p", parent)]
+    commit = run(repo, *identity(repo, author), "commit-tree", tree, *parent_args, "-m", message)
     return commit, tree
+
+
+def work_tree_of(folder: Path) -> Path | None:
+    """The root of the git work tree that holds ``folder``, if any."""
+    root = run(folder, "rev-parse", "--show-toplevel", check=False)
+    return Path(root).resolve() if root else None
 
 
 def find_snapshot(repo: Path, prefix: str) -> str | None:
     """The newest snapshot of the project at ``prefix`` reachable from HEAD."""
     wanted = prefix or "."
     log = run(
-        repo, "log", "HEAD", f"--grep={SNAPSHOT_TRAILER}:", "--fixed-strings",
+        repo, "log", "HEAD", "--topo-order", f"--grep={SNAPSHOT_TRAILER}:", "--fixed-strings",
         f"--format=%H %(trailers:key={SNAPSHOT_TRAILER},valueonly,separator=%x1f)",
     )  # fmt: skip
     for line in log.splitlines():

@@ -65,10 +65,19 @@ def create_project(
     The project is rendered into a hidden sibling folder, committed there as the first
     pristine snapshot, and renamed to ``dest`` as the last step; on any error or
     interrupt the sibling is removed, so ``dest`` is left exactly as it was.
+
+    Inside an existing repository (a monorepo), the snapshot is a commit holding just
+    the project at its path, and git merges it into the current branch, staged for the
+    user to review and commit.
     """
     check_destination(dest)
     dest = Path(os.path.abspath(dest))
     chosen = resolve_plugins(plugins)
+    missing_git = use_git and not git.available()
+    use_git = use_git and not missing_git
+    outer = git.work_tree_of(dest.parent) if use_git else None
+    if outer:
+        _check_repository_ready(outer)
     staging = Path(tempfile.mkdtemp(prefix=f".{dest.name[:40]}.mlscaffold-", dir=dest.parent))
     try:
         rendered = render(
@@ -85,13 +94,17 @@ def create_project(
         state = state_for(template, rendered, chosen)
         write_state(staging, state)
         created = Created(path=dest, state=state, notes=list(rendered.notes))
-        if use_git and git.available():
-            created.commit = git.init_snapshot(
-                staging,
-                f"Create project from {template} {rendered.template_version}".rstrip(),
-                author=author_of(state),
+        message = f"Create project from {template} {rendered.template_version}".rstrip()
+        if outer:
+            created.commit = _merge_into(outer, staging, dest, message, author_of(state))
+            created.notes.append(
+                f"the project is staged as a merge in the repository at {outer}: "
+                "review it and `git commit`"
             )
-        elif use_git:
+            return created
+        if use_git:
+            created.commit = git.init_snapshot(staging, message, author=author_of(state))
+        elif missing_git:
             created.notes.append("git was not found: the project was created without a repository")
         _match_default_mode(staging, dest)
         os.replace(staging, dest)
@@ -99,6 +112,39 @@ def create_project(
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return created
+
+
+def _check_repository_ready(root: Path) -> None:
+    if not git.run(root, "rev-parse", "--verify", "--quiet", "HEAD", check=False):
+        raise MlscaffoldError(
+            f"the repository at {root} has no commit yet: commit something first, "
+            "or create the project elsewhere"
+        )
+    if git.run(root, "rev-parse", "--verify", "--quiet", "MERGE_HEAD", check=False):
+        raise MlscaffoldError(
+            f"a merge is in progress in the repository at {root}: finish or abort it first"
+        )
+    if git.run(root, "diff", "--cached", "--name-only"):
+        raise MlscaffoldError(
+            f"the repository at {root} has staged changes: commit or unstage them first, "
+            "so the new project is staged on its own"
+        )
+
+
+def _merge_into(root: Path, staging: Path, dest: Path, message: str, author) -> str:
+    prefix = dest.relative_to(root).as_posix()
+    commit, _ = git.commit_tree(
+        root, staging, prefix, [], f"{message}\n\n{git.trailer(prefix)}", author
+    )
+    try:
+        git.run(
+            root, "merge", "--no-ff", "--no-commit", "--allow-unrelated-histories", "--quiet",
+            "-m", f"Add {prefix} (created by mlscaffold)", commit,
+        )  # fmt: skip
+    except BaseException:
+        git.run(root, "merge", "--abort", check=False)
+        raise
+    return commit
 
 
 def state_for(template: str, rendered: Rendered, chosen: Sequence[PluginInfo]) -> State:

@@ -99,16 +99,13 @@ def _render_base(
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            if not defaults and not interactive:
-                raise MlscaffoldError(
-                    "there is no terminal to ask the template's questions: pass --defaults "
-                    "to take the defaults (and -d KEY=VALUE for the answers you want)"
-                )
             worker = copier.run_copy(
                 str(template),
                 destination,
                 data={**recorded, **data},
-                defaults=defaults,
+                # Without a terminal nothing can be asked: render with the defaults, then
+                # refuse below if a question was left to one the user did not choose.
+                defaults=defaults or not interactive,
                 user_defaults=dict(user_defaults or {}),
                 unsafe=trust,
                 quiet=True,
@@ -118,6 +115,15 @@ def _render_base(
             # folder: copier's public API reads the template's questions only by running.
             questions = worker.template.questions_data
             _check_known(data, {*questions, *known})
+            unasked = [
+                q for q in questions
+                if q not in data and q not in recorded and q not in worker.answers.hidden
+            ]  # fmt: skip
+            if unasked and not defaults and not interactive:
+                raise MlscaffoldError(
+                    f"there is no terminal to ask {', '.join(unasked)}: pass --defaults to take "
+                    "the defaults (and -d KEY=VALUE for the answers you want)"
+                )
             answers = _remembered(worker, questions)
         notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     except MlscaffoldError:

@@ -97,15 +97,13 @@ def _clone(url: str, source: str, vcs_ref: str | None, workdir: Path) -> Checkou
             "list its tags with `git tag` there"
         ) from None
     git.run(target, "-c", "advice.detachedHead=false", "checkout", "--quiet", commit)
-    tag = ref if vcs_ref is None or _is_tag(target, ref) else ""
-    version = _pep440(tag) if tag and tag != "HEAD" else commit[:12]
+    # Name the version by a tag at that commit, so a commit and its tag agree.
+    tags = git.run(target, "tag", "--points-at", commit).splitlines()
+    tag = latest_version_tag(tags) or (ref if ref in tags else "")
+    version = _pep440(tag) if tag else commit[:12]
     shutil.rmtree(target / ".git")  # copier renders a plain folder; the commit is known
     _require_copier_config(target, source)
     return Checkout(path=target, version=version, commit=commit)
-
-
-def _is_tag(repo: Path, ref: str) -> bool:
-    return ref in git.run(repo, "tag", "--list", ref).splitlines()
 
 
 def _pep440(tag: str) -> str:

@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from mlscaffold import git, plugins
+from mlscaffold.checklists import CHECKLIST_FILE, carry_progress, without_progress
 from mlscaffold.errors import MlscaffoldError
 from mlscaffold.project import author_of, state_for
 from mlscaffold.render import render
+from mlscaffold.stages import STAGES
 from mlscaffold.state import STATE_FILE, State, read_state, write_state
 from mlscaffold.status import find_project
 
@@ -71,13 +73,14 @@ def update_project(
     if snapshot is None:
         raise MlscaffoldError(_missing_snapshot(repo))
     chosen = _plugin_set(old, add, remove)
+    if (add or remove) and vcs_ref is None and old.template_commit:
+        vcs_ref = old.template_commit  # a plugin change alone: keep the template where it is
     with tempfile.TemporaryDirectory(prefix="mlscaffold-update-") as scratch:
         tree_root = Path(scratch) / "tree"
-        target = tree_root / repo.prefix if repo.prefix else tree_root
-        target.mkdir(parents=True)
+        tree_root.mkdir()
         rendered = render(
             old.template_source,
-            target,
+            tree_root,
             data=data,
             recorded=old.answers,
             plugins=[info.name for info in chosen],
@@ -88,11 +91,11 @@ def update_project(
         )
         new = state_for(old.template_source, rendered, chosen)
         _refuse_downgrade(old, new)
-        write_state(target, new)
+        write_state(tree_root, new)
         message = f"mlscaffold snapshot: {new.template_source} {new.template_version}".rstrip()
         commit, tree = git.commit_tree(
-            repo.root, tree_root, snapshot, f"{message}\n\n{git.trailer(repo.prefix)}",
-            author_of(new),
+            repo.root, tree_root, repo.prefix, [snapshot],
+            f"{message}\n\n{git.trailer(repo.prefix)}", author_of(new),
         )  # fmt: skip
     result = UpdateResult(project=project, old=old, new=new, dry_run=dry_run)
     result.notes.extend(rendered.notes)
@@ -105,19 +108,19 @@ def update_project(
         result.conflicts = _predicted_conflicts(repo.root, commit)
         return result
     result.conflicts = _merge(repo.root, commit, message)
+    _keep_checklist_progress(repo, snapshot, commit, result)
     return result
 
 
 def _locate(project: Path) -> _Repo:
     if not git.available():
         raise MlscaffoldError("git was not found: this command needs git; install it")
-    root = git.run(project, "rev-parse", "--show-toplevel", check=False)
-    if not root:
+    root_path = git.work_tree_of(project)
+    if root_path is None:
         raise MlscaffoldError(
             f"{project} is not in a git repository: updates merge through git history, "
             "so they need the repository `mlscaffold new` created"
         )
-    root_path = Path(root).resolve()
     prefix = project.resolve().relative_to(root_path).as_posix()
     return _Repo(root_path, "" if prefix == "." else prefix)
 
@@ -134,7 +137,8 @@ def _open_repo(project: Path) -> _Repo:
         raise MlscaffoldError("the repository has no commit yet: commit the project first")
     dirty = git.run(root_path, "status", "--porcelain", "--untracked-files=all").splitlines()
     if dirty:
-        shown = ", ".join(line[3:] for line in dirty[:3]) + (", ..." if len(dirty) > 3 else "")
+        shown = ", ".join(line.split(maxsplit=1)[-1] for line in dirty[:3])
+        shown += ", ..." if len(dirty) > 3 else ""
         raise MlscaffoldError(
             f"the working tree has uncommitted changes ({shown}): commit or stash them first, "
             "so that the update can be reviewed and undone on its own"
@@ -225,6 +229,27 @@ def _merge(repo: Path, commit: str, message: str) -> list[str]:
     if not git.run(repo, "rev-parse", "--verify", "--quiet", "MERGE_HEAD", check=False):
         raise MlscaffoldError("git merge did not start: run `git status` to see why")
     return sorted(set(unmerged.splitlines()))
+
+
+def _keep_checklist_progress(repo: _Repo, base: str, commit: str, result: UpdateResult) -> None:
+    """Re-apply the team's ticks to re-rendered checklists, when ticks are all they changed.
+
+    A checklist whose items the template reworded or extended would otherwise conflict
+    on every ticked line; anything else the user edited is left to git's merge.
+    """
+    for stage in STAGES:
+        path = repo.path(f"{stage.folder}/{CHECKLIST_FILE}")
+        texts = [git.run(repo.root, "show", f"{rev}:{path}", check=False, strip=False)
+                 for rev in (base, "HEAD", commit)]  # fmt: skip
+        old, ours, new = texts
+        if not (old and ours and new) or ours == old:
+            continue
+        if without_progress(ours) != without_progress(old):
+            continue
+        (repo.root / path).write_text(carry_progress(ours, new), encoding="utf-8")
+        git.run(repo.root, "add", "--", path)
+        if path in result.conflicts:
+            result.conflicts.remove(path)
 
 
 def diff_since_snapshot(path: Path) -> str:
