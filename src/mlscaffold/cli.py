@@ -5,6 +5,7 @@ Typer lives here only; library modules return values or raise MlscaffoldError.
 
 from __future__ import annotations
 
+import errno
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +22,12 @@ console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)
 
 
+# The machine, not mlscaffold, is at fault: a full disk, a quota, a read-only place.
+ENVIRONMENT_ERRORS = {
+    errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM,
+}  # fmt: skip
+
+
 class _Group(TyperGroup):
     """Catches the one user-facing error type once, for every command."""
 
@@ -30,6 +37,15 @@ class _Group(TyperGroup):
         except MlscaffoldError as error:
             _report(error)
             raise typer.Exit(code=error.exit_code) from None
+        except OSError as error:
+            if error.errno not in ENVIRONMENT_ERRORS:
+                raise  # anything else is a bug and keeps its traceback
+            where = f" {error.filename}" if error.filename else ""
+            _report(MlscaffoldError(
+                f"cannot write{where}: {error.strerror}; nothing was changed: "
+                "free some space or fix the permissions, then run the command again"
+            ))  # fmt: skip
+            raise typer.Exit(code=1) from None
 
 
 def _report(error: MlscaffoldError) -> None:

@@ -95,6 +95,7 @@ def _render_base(
     # copier is heavy: import it only when a render happens, so `--help` stays fast.
     import copier
     from copier.errors import CopierError
+    from plumbum import ProcessExecutionError
 
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -128,7 +129,7 @@ def _render_base(
         notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     except MlscaffoldError:
         raise
-    except (CopierError, ValueError) as error:
+    except (CopierError, ValueError, ProcessExecutionError) as error:
         raise _explain(error, f"template {source}") from None
     except Exception as error:
         if type(error).__module__.startswith("jinja2"):
@@ -363,6 +364,9 @@ def _explain(error: Exception, what: str) -> Exception:
         )
     if message.startswith(("Validation error for question", "Invalid choice for")):
         return MlscaffoldError(f"{message}: change the answer with -d KEY=VALUE")
+    if type(error).__name__ == "ProcessExecutionError":  # plumbum's, from a git copier ran
+        stderr = _one_line(getattr(error, "stderr", "") or error)
+        return MlscaffoldError(f"{what}: git failed ({stderr}); check the disk and git, then retry")
     if isinstance(error, UserMessageError) or type(error).__module__.startswith("copier"):
         return MlscaffoldError(f"{what}: {message}")
     return error

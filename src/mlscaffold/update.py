@@ -107,8 +107,14 @@ def update_project(
     if dry_run:
         result.conflicts = _predicted_conflicts(repo.root, commit)
         return result
-    result.conflicts = _merge(repo.root, commit, message)
-    _keep_checklist_progress(repo, snapshot, commit, result)
+    added = [path for status, path in result.changes if status == "A"]
+    folders = {p for path in added for p in (repo.root / path).parents if p.is_dir()}
+    try:
+        result.conflicts = _merge(repo.root, commit, message)
+        _keep_checklist_progress(repo, snapshot, commit, result)
+    except BaseException:
+        _restore(repo.root, added, folders)
+        raise
     return result
 
 
@@ -217,18 +223,32 @@ def _predicted_conflicts(repo: Path, commit: str) -> list[str]:
 
 
 def _merge(repo: Path, commit: str, message: str) -> list[str]:
-    try:
-        git.run(
-            repo, "merge", "--no-ff", "--no-commit", "--quiet", "-m", message, commit, check=False
-        )
-    except BaseException:
-        # Interrupted mid-merge: the tree was clean before, so aborting restores it.
-        git.run(repo, "merge", "--abort", check=False)
-        raise
+    git.run(repo, "merge", "--no-ff", "--no-commit", "--quiet", "-m", message, commit, check=False)
     unmerged = git.run(repo, "diff", "--name-only", "--diff-filter=U")
     if not git.run(repo, "rev-parse", "--verify", "--quiet", "MERGE_HEAD", check=False):
         raise MlscaffoldError("git merge did not start: run `git status` to see why")
     return sorted(set(unmerged.splitlines()))
+
+
+def _restore(repo: Path, added: list[str], folders: set[Path]) -> None:
+    """Undo a merge that failed or was interrupted part-way.
+
+    The working tree was clean before and no added path existed (both were checked), so
+    resetting tracked files and removing the added ones restores it exactly, even when
+    git was stopped before it could record the merge for ``git merge --abort``.
+    """
+    if git.run(repo, "rev-parse", "--verify", "--quiet", "MERGE_HEAD", check=False):
+        git.run(repo, "merge", "--abort", check=False)
+    git.run(repo, "reset", "--hard", "--quiet", "HEAD", check=False)
+    for relative in added:
+        path = repo / relative
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+        for parent in path.parents:  # folders the merge created for it, and only those
+            if parent in folders:
+                break
+            if parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()
 
 
 def _keep_checklist_progress(repo: _Repo, base: str, commit: str, result: UpdateResult) -> None:
