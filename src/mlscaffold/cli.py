@@ -89,8 +89,41 @@ def _root(
             "--version", callback=_show_version, is_eager=True, help="Show the version and exit."
         ),
     ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only errors (and --json output).")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Print every file created or changed.")
+    ] = False,
 ) -> None:
-    pass
+    console.quiet = quiet
+    display.verbose = verbose and not quiet
+
+
+def _complete_stage(incomplete: str) -> list[str]:
+    from mlscaffold.stages import STAGE_IDS
+
+    return [stage for stage in STAGE_IDS if stage.startswith(incomplete)]
+
+
+def _complete_used(incomplete: str) -> list[str]:
+    from mlscaffold.state import read_state
+    from mlscaffold.status import find_project
+
+    try:
+        used = read_state(find_project(Path("."))).plugins
+    except MlscaffoldError:
+        return []
+    return [name for name in used if name.startswith(incomplete)]
+
+
+def _complete_plugin(incomplete: str) -> list[str]:
+    from mlscaffold import plugins
+
+    try:
+        return [p.name for p in plugins.installed() if p.name.startswith(incomplete)]
+    except MlscaffoldError:  # a broken plugin must not break the shell
+        return []
 
 
 @app.command()
@@ -131,6 +164,7 @@ def new(
             "--plugin",
             "-p",
             metavar="NAME",
+            autocompletion=_complete_plugin,
             help="Use an installed plugin (repeatable); see `mlscaffold plugins`.",
         ),
     ] = None,
@@ -144,35 +178,42 @@ def new(
     interactive = sys.stdin.isatty()
     if plugin is None and interactive and not defaults:
         plugin = _ask_plugins()
-    created = create_project(
-        dest,
-        template=template,
-        vcs_ref=vcs_ref,
-        data=answers,
-        defaults=defaults,
-        trust=trust,
-        use_git=not no_git,
-        interactive=interactive,
-        plugins=plugin or [],
-    )
+    # A spinner only when nothing will be asked: it would draw over copier's prompts.
+    with _working("Rendering the project", quiet=interactive and not defaults):
+        created = create_project(
+            dest,
+            template=template,
+            vcs_ref=vcs_ref,
+            data=answers,
+            defaults=defaults,
+            trust=trust,
+            use_git=not no_git,
+            interactive=interactive,
+            plugins=plugin or [],
+        )
     for note in created.notes:
         errors.print(f"[yellow]Note:[/yellow] {escape(note)}", soft_wrap=True)
-    state = created.state
-    commit = f", first commit {created.commit[:10]}" if created.commit else ""
-    console.print(
-        f"[green]Created[/green] {escape(created.path.name)} from "
-        f"{escape(state.template_source)} {escape(state.template_version)}{commit}"
-    )
-    if state.template_source == "builtin:project":
+    display.print_created(console, created)
+    if created.state.template_source == "builtin:project":
         console.print(
             "Next steps:\n"
-            f"  cd {dest}\n"
-            "  python -m venv .venv && . .venv/bin/activate && pip install -e '.[dev]'\n"
-            "  make all      # data -> train -> evaluate -> promote -> drift -> business report\n"
-            "  Then work through stages/01-scoping ... stages/06-business-analysis.",
+            f"  1. cd {dest}\n"
+            "  2. python -m venv .venv && . .venv/bin/activate && pip install -e '.[dev]'\n"
+            "  3. make all     # data -> train -> evaluate -> promote -> drift -> business\n"
+            "Then work through stages/01-scoping ... 06-business-analysis; "
+            "`mlscaffold status` shows where you stand.",
             soft_wrap=True,
             markup=False,
         )
+
+
+def _working(message: str, quiet: bool):
+    """A spinner on a terminal for what may take more than a second; nothing otherwise."""
+    from contextlib import nullcontext
+
+    if quiet or console.quiet or not console.is_terminal:
+        return nullcontext()
+    return console.status(message)
 
 
 def _ask_plugins() -> list[str]:
@@ -269,7 +310,12 @@ ProjectArgument = Annotated[
 ]
 StagesOption = Annotated[
     list[str] | None,
-    typer.Option("--stage", "-s", help="Only this stage (repeatable): scoping, data, ...."),
+    typer.Option(
+        "--stage",
+        "-s",
+        autocompletion=_complete_stage,
+        help="Only this stage (repeatable): scoping, data, ....",
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 
@@ -371,7 +417,10 @@ def update(
 
 @app.command()
 def add(
-    plugin: Annotated[list[str], typer.Argument(help="Installed plugin(s) to start using.")],
+    plugin: Annotated[
+        list[str],
+        typer.Argument(help="Installed plugin(s) to start using.", autocompletion=_complete_plugin),
+    ],
     path: PathOption = Path("."),
     defaults: DefaultsOption = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing.")] = False,
@@ -382,7 +431,12 @@ def add(
 
 @app.command()
 def remove(
-    plugin: Annotated[list[str], typer.Argument(help="Plugin(s) the project should stop using.")],
+    plugin: Annotated[
+        list[str],
+        typer.Argument(
+            help="Plugin(s) the project should stop using.", autocompletion=_complete_used
+        ),
+    ],
     path: PathOption = Path("."),
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing.")] = False,
 ) -> None:
@@ -394,9 +448,11 @@ def _update(path: Path, *, as_json: bool = False, data=None, **options) -> None:
     from mlscaffold.answers import parse_pairs
     from mlscaffold.update import EXIT_CONFLICTS, update_project
 
-    result = update_project(
-        path, data=parse_pairs(data or []), interactive=sys.stdin.isatty(), **options
-    )
+    interactive = sys.stdin.isatty()
+    with _working("Rendering and merging", quiet=interactive and not options.get("defaults")):
+        result = update_project(
+            path, data=parse_pairs(data or []), interactive=interactive, **options
+        )
     for note in result.notes:
         errors.print(f"[yellow]Note:[/yellow] {escape(note)}", soft_wrap=True)
     if as_json:

@@ -8,8 +8,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from mlscaffold.project import Created
 from mlscaffold.status import ProjectStatus, StageStatus
 from mlscaffold.update import UpdateResult
+
+#: Set by ``--verbose``: list every file created or changed.
+verbose = False
 
 
 def bar(fraction: float, width: int = 20) -> str:
@@ -63,6 +67,37 @@ def print_stage_items(console: Console, stage_status: StageStatus) -> None:
             notes.append(f"[yellow]{escape(item.detail or 'n/a: ' + item.reason)}[/yellow]")
         table.add_row(symbols[item.outcome], name, "\n".join(notes))
     console.print(table)
+
+
+def print_created(console: Console, created: Created) -> None:
+    """What ``new`` made: a short tree (every file with --verbose)."""
+    from rich.tree import Tree
+
+    state = created.state
+    commit = f", first commit {created.commit[:10]}" if created.commit else ""
+    files = sorted(
+        p.relative_to(created.path)
+        for p in created.path.rglob("*")
+        if p.is_file() and ".git" not in p.relative_to(created.path).parts
+    )
+    version = f" {state.template_version}" if state.template_version else ""
+    console.print(
+        f"[green]Created[/green] {escape(created.path.name)} from "
+        f"{escape(state.template_source + version)}: {len(files)} files{commit}"
+    )
+    tree = Tree(escape(created.path.name))
+    branches: dict[str, Any] = {}
+    for relative in files:
+        top = relative.parts[0]
+        if len(relative.parts) == 1:
+            tree.add(escape(top))
+            continue
+        branch = branches.get(top) or branches.setdefault(top, tree.add(escape(top) + "/"))
+        if verbose:
+            branch.add(escape(relative.relative_to(top).as_posix()))
+        elif top == "stages" and len(relative.parts) == 3 and relative.name == "CHECKLIST.md":
+            branch.add(escape(relative.parts[1]) + "/")
+    console.print(tree)
 
 
 def update_json(result: UpdateResult) -> dict[str, Any]:
