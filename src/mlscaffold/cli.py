@@ -77,7 +77,7 @@ NoGitOption = Annotated[
 
 def _show_version(value: bool) -> None:
     if value:
-        console.print(f"mlscaffold {__version__}")
+        typer.echo(f"mlscaffold {__version__}")
         raise typer.Exit()
 
 
