@@ -5,6 +5,8 @@ from __future__ import annotations
 import inspect
 import os
 import re
+import subprocess
+import sys
 
 from conftest import REPO
 
@@ -68,3 +70,30 @@ def test_every_hook_is_in_the_reference():
     for name in dir(hookspecs):
         if name.startswith("mlscaffold_"):
             assert f"### `{name}(" in text, f"{name} is missing from docs/plugins.md"
+
+
+def cli_reference() -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "typer", "mlscaffold.cli", "utils", "docs", "--name", "mlscaffold"],
+        capture_output=True, text=True, check=True, env={**os.environ, "COLUMNS": "100"},
+    )  # fmt: skip
+    return result.stdout
+
+
+def test_cli_reference_matches_the_typer_app():
+    path = REPO / "docs" / "reference" / "cli.md"
+    expected = cli_reference()
+    if os.environ.get("MLSCAFFOLD_UPDATE_DOCS"):
+        path.write_text(expected)
+    assert path.read_text() == expected, (
+        "CLI reference is stale: run MLSCAFFOLD_UPDATE_DOCS=1 pytest"
+    )
+
+
+def test_docs_site_builds_with_warnings_as_errors(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=REPO, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "site" / "reference" / "cli" / "index.html").is_file()

@@ -16,9 +16,10 @@ import pytest
 from conftest import git, snapshot
 
 from mlscaffold.cli import app
+from mlscaffold.errors import EXIT_CONFLICTS
 from mlscaffold.project import create_project
 from mlscaffold.state import read_state
-from mlscaffold.update import EXIT_CONFLICTS, update_project
+from mlscaffold.update import update_project
 
 COPIER_V1 = "_subdirectory: template\nproject_name:\n  type: str\n  default: x\n"
 COPIER_V2 = COPIER_V1 + "team:\n  type: str\n  default: ml-platform\n"

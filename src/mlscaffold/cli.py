@@ -446,7 +446,8 @@ def remove(
 
 def _update(path: Path, *, as_json: bool = False, data=None, **options) -> None:
     from mlscaffold.answers import parse_pairs
-    from mlscaffold.update import EXIT_CONFLICTS, update_project
+    from mlscaffold.errors import EXIT_CONFLICTS
+    from mlscaffold.update import update_project
 
     interactive = sys.stdin.isatty()
     with _working("Rendering and merging", quiet=interactive and not options.get("defaults")):

@@ -18,3 +18,4 @@ class MlscaffoldError(Exception):
 # Exit codes, documented in the README: 0 success, 1 a user error (MlscaffoldError),
 # 2 a command-line usage error (typer's), and these:
 EXIT_CHECK_FAILED = 3  # `mlscaffold check`: a required checklist item is open
+EXIT_CONFLICTS = 4  # `update`, `add`, `remove`: the merge left conflicts to resolve

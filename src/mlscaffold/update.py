@@ -17,14 +17,12 @@ from typing import Any
 
 from mlscaffold import git, plugins
 from mlscaffold.checklists import CHECKLIST_FILE, carry_progress, without_progress
-from mlscaffold.errors import MlscaffoldError
+from mlscaffold.errors import EXIT_CONFLICTS, MlscaffoldError
 from mlscaffold.project import author_of, state_for
 from mlscaffold.render import render
 from mlscaffold.stages import STAGES
 from mlscaffold.state import STATE_FILE, State, read_state, write_state
 from mlscaffold.status import find_project
-
-EXIT_CONFLICTS = 4
 
 
 @dataclass
@@ -281,4 +279,4 @@ def diff_since_snapshot(path: Path) -> str:
     return git.run(repo.root, "diff", snapshot, "--", repo.prefix or ".")
 
 
-__all__ = ["EXIT_CONFLICTS", "STATE_FILE", "UpdateResult", "update_project"]
+__all__ = ["EXIT_CONFLICTS", "STATE_FILE", "UpdateResult", "diff_since_snapshot", "update_project"]
