@@ -263,3 +263,18 @@ def test_every_hook_has_a_test_and_a_docstring():
         doc = textwrap.dedent(getattr(hookspecs, hook).__doc__ or "")
         assert ":return:" in doc and "Example::" in doc, f"{hook} is not documented"
         assert f"def test_hook_{hook}(" in tests, f"{hook} has no test_hook_{hook}"
+
+
+def test_a_hung_hook_is_stopped_by_the_time_limit(runner, tmp_path, register_plugin, monkeypatch):
+    import threading
+
+    release = threading.Event()
+    register_plugin(plugin(mlscaffold_questions=lambda: release.wait(30) and {}), "slow")
+    monkeypatch.setenv("MLSCAFFOLD_HOOK_TIMEOUT", "0.3")
+    try:
+        assert_fails_cleanly(
+            runner, tmp_path, ["--plugin", "slow"],
+            "plugin 'slow' took more than 0.3 s in hook mlscaffold_questions",
+        )  # fmt: skip
+    finally:
+        release.set()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,8 @@ from mlscaffold.errors import MlscaffoldError
 
 GROUP = "mlscaffold"
 LOAD_PLUGINS_ENV = "MLSCAFFOLD_LOAD_PLUGINS"
+HOOK_TIMEOUT_ENV = "MLSCAFFOLD_HOOK_TIMEOUT"
+HOOK_TIMEOUT = 60.0  # seconds; a hook computes a small answer, it never needs minutes
 BUILTIN_PLUGINS = {"core": "mlscaffold.builtin"}
 
 pm = pluggy.PluginManager(GROUP)
@@ -120,7 +123,11 @@ def call(hook_name: str, plugin_names: Iterable[str], **kwargs: Any) -> list[tup
         if impl is None:
             continue
         try:
-            result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+            result = _within_time_limit(
+                impl.function, {arg: kwargs[arg] for arg in impl.argnames}, name, hook_name
+            )
+        except _Timeout:
+            raise
         except MlscaffoldError as error:
             raise MlscaffoldError(f"plugin {name!r}, hook {hook_name}: {error.message}") from None
         except Exception as error:
@@ -130,3 +137,35 @@ def call(hook_name: str, plugin_names: Iterable[str], **kwargs: Any) -> list[tup
             ) from None
         results.append((name, result))
     return results
+
+
+class _Timeout(MlscaffoldError):
+    pass
+
+
+def _within_time_limit(function: Any, kwargs: dict[str, Any], plugin: str, hook: str) -> Any:
+    """Run a hook, giving up after the time limit so a hung plugin cannot hang mlscaffold.
+
+    The hook runs in a daemon thread: Python cannot stop a thread, but the command can
+    stop waiting for it, report, and exit.
+    """
+    limit = float(os.environ.get(HOOK_TIMEOUT_ENV) or HOOK_TIMEOUT)
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["result"] = function(**kwargs)
+        except BaseException as error:  # handed to the calling thread below
+            outcome["error"] = error
+
+    worker = threading.Thread(target=target, name=f"mlscaffold hook {plugin}", daemon=True)
+    worker.start()
+    worker.join(limit)
+    if worker.is_alive():
+        raise _Timeout(
+            f"plugin {plugin!r} took more than {limit:g} s in hook {hook}: report it to the "
+            f"plugin's authors (or raise the limit with {HOOK_TIMEOUT_ENV})"
+        )
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("result")
