@@ -107,7 +107,7 @@ def test_layer_link_leading_outside_is_refused(runner, tmp_path, register_plugin
     (folder / "escape").symlink_to("/etc/passwd")
     register_plugin(plugin(mlscaffold_templates=lambda: [folder]), "evil")
     assert_fails_cleanly(
-        runner, tmp_path, ["--plugin", "evil"], '"escape", a path that leads outside the project'
+        runner, tmp_path, ["--plugin", "evil"], '"escape", a path outside the template'
     )
 
 

@@ -23,6 +23,9 @@ from mlscaffold.plugins import namespace
 from mlscaffold.sources import checkout
 from mlscaffold.stages import STAGE_IDS
 
+MAX_BYTES_ENV = "MLSCAFFOLD_MAX_BYTES"
+MAX_BYTES = 256 * 2**20
+
 
 @dataclass
 class Rendered:
@@ -70,6 +73,7 @@ def render(
             given = {**recorded, **data}
             answers.update(_ask(plugin_questions, given, answers, defaults, user_defaults))
         _render_layers(destination, plugins, answers, trust)
+        _check_size(destination)
         items = _checklist_items(plugins, answers, template.path)
     checklists.write_checklists(destination, items)
     _edit_pyproject(destination, plugins, answers)
@@ -129,6 +133,11 @@ def _render_base(
         notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     except MlscaffoldError:
         raise
+    except UnicodeDecodeError as error:
+        raise MlscaffoldError(
+            f"template {source} has a .jinja file that is not UTF-8 text ({error.reason} at "
+            f"byte {error.start}): save it as UTF-8, or drop its .jinja suffix to copy it as is"
+        ) from None
     except (CopierError, ValueError, ProcessExecutionError) as error:
         raise _explain(error, f"template {source}") from None
     except Exception as error:
@@ -138,6 +147,21 @@ def _render_base(
             ) from None
         raise
     return answers, notes
+
+
+def _check_size(destination: Path) -> None:
+    """Refuse a render that is far larger than any project a template should produce."""
+    limit = int(os.environ.get(MAX_BYTES_ENV) or MAX_BYTES)
+    total = 0
+    for path in destination.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            total += path.stat().st_size
+            if total > limit:
+                raise MlscaffoldError(
+                    f"the template produced more than {limit // 2**20} MiB (at {path.name}): "
+                    f"templates hold code and documents, not data; raise {MAX_BYTES_ENV} "
+                    "if this is intended"
+                )
 
 
 def _check_known(data: Mapping[str, Any], questions: set[str]) -> None:
@@ -354,8 +378,8 @@ def _explain(error: Exception, what: str) -> Exception:
     if isinstance(error, ForbiddenPathError):
         path = message.removesuffix(" is forbidden")
         return MlscaffoldError(
-            f"{what} has {path}, a path that leads outside the project: "
-            "a template may only write inside it"
+            f"{what} refers to {path}, a path outside the template or the project: "
+            "a template may only read its own files and write inside the project"
         )
     if isinstance(error, UnsafeTemplateError):
         features = message.split(":", 1)[-1].strip().rstrip(".")
