@@ -201,7 +201,8 @@ def test_ignored_user_file_at_a_new_template_path_is_never_overwritten(tmp_path,
 
 @pytest.mark.parametrize("case", ["dirty", "untracked", "not a project", "corrupt state",
                                   "no repository", "no snapshot", "missing ref", "downgrade",
-                                  "merge in progress"])  # fmt: skip
+                                  "merge in progress", "rebase in progress",
+                                  "hand-edited answer"])  # fmt: skip
 def test_refusals_change_nothing(runner, tmp_path, project, case):
     args = ["update", str(project), "--defaults"]
     if case == "dirty":
@@ -225,6 +226,18 @@ def test_refusals_change_nothing(runner, tmp_path, project, case):
         assert not update(project).conflicts
         git(project, "commit", "--quiet", "-m", "to v2")
         args += ["--vcs-ref", "v1.0.0"]
+    elif case == "rebase in progress":
+        git(project, "checkout", "--quiet", "-b", "side")
+        (project / "keep.txt").write_text("side\n")
+        commit_all(project, "side")
+        git(project, "checkout", "--quiet", "-")
+        (project / "keep.txt").write_text("main\n")
+        commit_all(project, "main")
+        subprocess.run(["git", "rebase", "side"], cwd=project, capture_output=True)
+    elif case == "hand-edited answer":
+        state = project / ".mlscaffold.toml"
+        state.write_text(state.read_text().replace("source = ", "sauce = "))
+        commit_all(project, "edit state by hand")
     elif case == "merge in progress":
         readme = project / "README.md"
         readme.write_text(readme.read_text().replace("line c", "line c, mine"))
@@ -241,6 +254,8 @@ def test_refusals_change_nothing(runner, tmp_path, project, case):
         "no snapshot": "no pristine snapshot of this project",
         "missing ref": "--vcs-ref v9.0.0 was not found", "downgrade": "does not downgrade",
         "merge in progress": "a merge is in progress",
+        "rebase in progress": "a rebase is in progress",
+        "hand-edited answer": "is not a valid mlscaffold state file (it misses 'source')",
     }  # fmt: skip
     assert messages[case] in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

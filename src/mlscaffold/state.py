@@ -68,8 +68,9 @@ class State:
                 mlscaffold_version=str(data.get("mlscaffold_version", "")),
             )
         except Exception as error:  # any shape problem means the same thing to the user
+            problem = f"it misses {error}" if isinstance(error, KeyError) else str(error)
             raise MlscaffoldError(
-                f"{STATE_FILE} is not a valid mlscaffold state file ({error}): "
+                f"{STATE_FILE} is not a valid mlscaffold state file ({problem}): "
                 "restore it from git history"
             ) from None
 

@@ -24,6 +24,12 @@ from mlscaffold.stages import STAGES
 from mlscaffold.state import STATE_FILE, State, read_state, write_state
 from mlscaffold.status import find_project
 
+# What git leaves in its folder while an operation waits for the user.
+IN_PROGRESS = {
+    "rebase-merge": "rebase", "rebase-apply": "rebase",
+    "CHERRY_PICK_HEAD": "cherry-pick", "REVERT_HEAD": "revert",
+}  # fmt: skip
+
 
 @dataclass
 class UpdateResult:
@@ -137,6 +143,13 @@ def _open_repo(project: Path) -> _Repo:
             "a merge is in progress: finish it with `git commit` or drop it with "
             "`git merge --abort`, then update"
         )
+    git_dir = Path(git.run(root_path, "rev-parse", "--absolute-git-dir"))
+    for marker, operation in IN_PROGRESS.items():
+        if (git_dir / marker).exists():
+            raise MlscaffoldError(
+                f"a {operation} is in progress: finish it (`git {operation} --continue`) or "
+                f"drop it (`git {operation} --abort`), then update"
+            )
     if not git.run(root_path, "rev-parse", "--verify", "--quiet", "HEAD", check=False):
         raise MlscaffoldError("the repository has no commit yet: commit the project first")
     dirty = git.run(root_path, "status", "--porcelain", "--untracked-files=all").splitlines()
