@@ -189,3 +189,59 @@ def project_env(bin_dir: Path) -> dict[str, str]:
     env["VIRTUAL_ENV"] = str(bin_dir.parent)
     env["MPLBACKEND"] = "Agg"
     return env
+
+
+# The reliability report (docs/reliability.md) is written from a real test run:
+#   MLSCAFFOLD_RELIABILITY_REPORT=docs/reliability.md pytest -m reliability
+RELIABILITY = {
+    "bad input": "one line on stderr, exit 1, no traceback, nothing written",
+    "names and answers": "accepted and kept inside the project, or refused with nothing written",
+    "faults": "new leaves nothing behind; update leaves the project byte-identical",
+    "hostile templates": "refused with one line; nothing written; no task run",
+    "misbehaving plugins": "one line naming the plugin and hook; nothing written",
+    "state and history": "refused with one line saying how to fix it; nothing changed",
+    "user edits on update": "every edit kept or in a conflict git knows about",
+}
+_reliability_results: dict[str, list[str]] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "reliability(category): counted in docs/reliability.md")
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    category = getattr(report, "reliability", None)
+    if category and (report.when == "call" or report.outcome != "passed"):
+        _reliability_results.setdefault(category, []).append(report.outcome)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    outcome = yield
+    marker = item.get_closest_marker("reliability")
+    if marker:
+        report = outcome.get_result()
+        report.reliability = marker.args[0]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    target = os.environ.get("MLSCAFFOLD_RELIABILITY_REPORT")
+    if not target or not _reliability_results:
+        return
+    lines = [
+        "# Reliability",
+        "",
+        "Written by the test run, not by hand:",
+        "`MLSCAFFOLD_RELIABILITY_REPORT=docs/reliability.md pytest -m reliability`.",
+        "Each case is a test or one parameter of it; property-based tests (hypothesis) try many",
+        "generated inputs within one case. Unreferenced git objects that `git gc` collects do not",
+        "count as changes.",
+        "",
+        "| category | cases | passed | invariant checked |",
+        "|---|---|---|---|",
+    ]
+    for category, invariant in RELIABILITY.items():
+        outcomes = _reliability_results.get(category, [])
+        passed = sum(outcome == "passed" for outcome in outcomes)
+        lines.append(f"| {category} | {len(outcomes)} | {passed} | {invariant} |")
+    Path(target).write_text("\n".join(lines) + "\n")

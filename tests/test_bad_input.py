@@ -18,6 +18,8 @@ project_name:
   default: x
 """
 
+pytestmark = pytest.mark.reliability("bad input")
+
 
 def setup_none(tmp_path: Path, make_template) -> dict[str, str]:
     return {}

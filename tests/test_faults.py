@@ -25,6 +25,8 @@ WRITERS = [
     (os, "replace"), (subprocess, "run"),
 ]  # fmt: skip
 
+pytestmark = pytest.mark.reliability("faults")
+
 
 class Faults:
     """Raise ``error`` at the k-th call of any writer; count calls otherwise."""

@@ -55,6 +55,7 @@ def test_hook_mlscaffold_questions(runner, tmp_path, register_plugin):
     assert_fails_cleanly(runner, tmp_path, ["--plugin", "acme", "-d", "acme_tier=7"], "acme_tier")
 
 
+@pytest.mark.reliability("misbehaving plugins")
 def test_plugin_questions_must_be_namespaced(runner, tmp_path, register_plugin):
     register_plugin(plugin(mlscaffold_questions=lambda: {"team": {"type": "str"}}), "acme")
     assert_fails_cleanly(runner, tmp_path, ["--plugin", "acme"], "prefix 'acme_'")
@@ -82,6 +83,7 @@ def test_unchosen_plugins_do_nothing(runner, tmp_path, register_plugin):
     assert read_state(tmp_path / "proj").plugins == {}
 
 
+@pytest.mark.reliability("misbehaving plugins")
 def test_layer_may_not_replace_a_base_file(runner, tmp_path, register_plugin):
     folder = layer(tmp_path, "acme", {"pyproject.toml": "[project]\n"})
     register_plugin(plugin(mlscaffold_templates=lambda: [folder]), "acme")
@@ -91,6 +93,7 @@ def test_layer_may_not_replace_a_base_file(runner, tmp_path, register_plugin):
     )  # fmt: skip
 
 
+@pytest.mark.reliability("misbehaving plugins")
 def test_two_plugins_writing_one_file_are_named(runner, tmp_path, register_plugin):
     one = layer(tmp_path, "one", {"shared.md": "1\n"})
     two = layer(tmp_path, "two", {"shared.md": "2\n"})
@@ -102,6 +105,7 @@ def test_two_plugins_writing_one_file_are_named(runner, tmp_path, register_plugi
     )  # fmt: skip
 
 
+@pytest.mark.reliability("misbehaving plugins")
 def test_layer_link_leading_outside_is_refused(runner, tmp_path, register_plugin):
     folder = layer(tmp_path, "evil", {"ok.md": "ok\n"})
     (folder / "escape").symlink_to("/etc/passwd")
@@ -112,11 +116,13 @@ def test_layer_link_leading_outside_is_refused(runner, tmp_path, register_plugin
 
 
 @pytest.mark.parametrize("returned", ["template", {"a": 1}, [1]])
+@pytest.mark.reliability("misbehaving plugins")
 def test_templates_hook_must_return_a_list_of_folders(runner, tmp_path, register_plugin, returned):
     register_plugin(plugin(mlscaffold_templates=lambda: returned), "acme")
     assert_fails_cleanly(runner, tmp_path, ["--plugin", "acme"], "must return a list of folders")
 
 
+@pytest.mark.reliability("misbehaving plugins")
 def test_layer_needing_trust_is_refused_without_it(runner, tmp_path, register_plugin):
     folder = layer(tmp_path, "acme", {"copier.yml": "_tasks:\n  - touch pwned\n", "a.md": "a\n"})
     register_plugin(plugin(mlscaffold_templates=lambda: [folder]), "acme")
@@ -126,6 +132,7 @@ def test_layer_needing_trust_is_refused_without_it(runner, tmp_path, register_pl
     )  # fmt: skip
 
 
+@pytest.mark.reliability("misbehaving plugins")
 def test_layer_that_is_not_a_folder(runner, tmp_path, register_plugin):
     register_plugin(plugin(mlscaffold_templates=lambda: [tmp_path / "missing"]), "acme")
     assert_fails_cleanly(runner, tmp_path, ["--plugin", "acme"], "is not a folder")
@@ -157,6 +164,7 @@ def test_hook_mlscaffold_checklist_items(runner, tmp_path, register_plugin):
     ({"id": "acme.data.x", "stage": "data", "title": "t", "verify": {"kind": "x"}}, "known kind"),
     ("not a dict", "must be a table"),
 ])  # fmt: skip
+@pytest.mark.reliability("misbehaving plugins")
 def test_invalid_checklist_items_are_refused(runner, tmp_path, register_plugin, item, fragment):
     register_plugin(
         plugin(mlscaffold_checklist_items=lambda stage: [item] if stage == "data" else []), "acme"
@@ -164,6 +172,7 @@ def test_invalid_checklist_items_are_refused(runner, tmp_path, register_plugin, 
     assert_fails_cleanly(runner, tmp_path, ["--plugin", "acme"], fragment)
 
 
+@pytest.mark.reliability("misbehaving plugins")
 def test_duplicate_checklist_ids_name_both_plugins(runner, tmp_path, register_plugin):
     item = {"id": "acme.data.same", "stage": "data", "title": "t"}
     register_plugin(
@@ -213,6 +222,7 @@ def test_hook_mlscaffold_commands(runner, register_plugin):
     assert result.exit_code == 0 and result.stdout == "hello Ada\n"
 
 
+@pytest.mark.reliability("misbehaving plugins")
 def test_a_failing_hook_names_plugin_and_hook(runner, tmp_path, register_plugin):
     def broken(answers):
         raise RuntimeError("boom")
@@ -224,6 +234,7 @@ def test_a_failing_hook_names_plugin_and_hook(runner, tmp_path, register_plugin)
     )  # fmt: skip
 
 
+@pytest.mark.reliability("misbehaving plugins")
 def test_unknown_plugin_lists_the_installed_ones(runner, tmp_path, register_plugin):
     register_plugin(plugin(mlscaffold_questions=lambda: {}), "acme")
     assert_fails_cleanly(
@@ -234,6 +245,7 @@ def test_unknown_plugin_lists_the_installed_ones(runner, tmp_path, register_plug
     )
 
 
+@pytest.mark.reliability("misbehaving plugins")
 def test_misspelled_hook_fails_loudly(register_plugin, monkeypatch):
     register_plugin(SimpleNamespace(mlscaffold_templats=hookimpl(lambda: [])), "typo")
     monkeypatch.setattr(plugins, "_loaded", False)
@@ -265,6 +277,7 @@ def test_every_hook_has_a_test_and_a_docstring():
         assert f"def test_hook_{hook}(" in tests, f"{hook} has no test_hook_{hook}"
 
 
+@pytest.mark.reliability("misbehaving plugins")
 def test_a_hung_hook_is_stopped_by_the_time_limit(runner, tmp_path, register_plugin, monkeypatch):
     import threading
 

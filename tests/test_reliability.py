@@ -21,6 +21,8 @@ PIECES = [
 ]  # fmt: skip
 names = st.lists(st.sampled_from(PIECES), min_size=0, max_size=4).map("".join)
 
+pytestmark = pytest.mark.reliability("names and answers")
+
 
 @pytest.mark.parametrize("question", ["project_name", "package_name", "description",
                                       "author_name"])  # fmt: skip

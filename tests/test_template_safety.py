@@ -10,6 +10,8 @@ from mlscaffold.cli import app
 QUESTION = "project_name:\n  type: str\n  default: x\n"
 BASE = "_subdirectory: template\n" + QUESTION
 
+pytestmark = pytest.mark.reliability("hostile templates")
+
 
 def build(tmp_path, copier_yml: str, files: dict[str, str | bytes], links=None):
     root = tmp_path / "hostile"

@@ -113,6 +113,7 @@ def test_clean_update_merges_and_stages_for_review(project):
     assert update(project).up_to_date
 
 
+@pytest.mark.reliability("user edits on update")
 def test_user_edits_survive_or_conflict_visibly(project):
     readme = project / "README.md"
     readme.write_text(readme.read_text().replace("intro", "our own intro"))
@@ -137,6 +138,7 @@ def test_user_edits_survive_or_conflict_visibly(project):
     assert sorted(unmerged) == ["gone-edited.txt", "logo.bin"]
 
 
+@pytest.mark.reliability("user edits on update")
 def test_overlapping_edit_conflicts_and_merge_abort_restores(runner, project):
     readme = project / "README.md"
     readme.write_text(readme.read_text().replace("line c", "line c, mine"))
@@ -151,6 +153,7 @@ def test_overlapping_edit_conflicts_and_merge_abort_restores(runner, project):
     assert snapshot(project) == before
 
 
+@pytest.mark.reliability("user edits on update")
 def test_dry_run_reports_and_changes_nothing(runner, project):
     readme = project / "README.md"
     readme.write_text(readme.read_text().replace("line c", "line c, mine"))
@@ -181,6 +184,7 @@ def test_update_in_a_fresh_clone(tmp_path, project):
     assert (clone / "added.txt").exists()
 
 
+@pytest.mark.reliability("user edits on update")
 def test_ignored_user_file_at_a_new_template_path_is_never_overwritten(tmp_path, template):
     notes = {"notes/todo.txt": "from the template\n"}
     write_tree(template / "template", notes)
@@ -203,6 +207,7 @@ def test_ignored_user_file_at_a_new_template_path_is_never_overwritten(tmp_path,
                                   "no repository", "no snapshot", "missing ref", "downgrade",
                                   "merge in progress", "rebase in progress",
                                   "hand-edited answer"])  # fmt: skip
+@pytest.mark.reliability("state and history")
 def test_refusals_change_nothing(runner, tmp_path, project, case):
     args = ["update", str(project), "--defaults"]
     if case == "dirty":
@@ -262,6 +267,7 @@ def test_refusals_change_nothing(runner, tmp_path, project, case):
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.reliability("state and history")
 def test_shallow_clone_says_how_to_fix(tmp_path, project):
     (project / "keep.txt").write_text("keep, mine\n")
     commit_all(project)
@@ -272,6 +278,7 @@ def test_shallow_clone_says_how_to_fix(tmp_path, project):
         update(clone)
 
 
+@pytest.mark.reliability("faults")
 def test_interrupted_merge_leaves_the_tree_as_it_was(project, monkeypatch):
     import mlscaffold.update as updating
 
@@ -359,6 +366,7 @@ title = "The data report is written"
 )
 
 
+@pytest.mark.reliability("user edits on update")
 def test_checklist_ticks_and_reasons_survive_reworded_and_new_items(tmp_path):
     root = tmp_path / "t"
     (root / "template").mkdir(parents=True)
