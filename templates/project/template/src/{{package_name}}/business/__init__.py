@@ -1,0 +1,1 @@
+"""Stage 6, business analysis: model decisions turned into business value."""

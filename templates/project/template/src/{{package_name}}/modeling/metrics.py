@@ -1,0 +1,48 @@
+"""Offline metrics, with the positive class named explicitly."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn import metrics
+
+# For each metric: does a higher value mean a better model?
+HIGHER_IS_BETTER = {
+    "accuracy": True,
+    "roc_auc": True,
+    "precision": True,
+    "recall": True,
+    "f1": True,
+    "brier": False,
+    "mae": False,
+    "rmse": False,
+    "r2": True,
+}
+
+
+def classification_metrics(positive: np.ndarray, scores: np.ndarray, threshold: float = 0.5):
+    """``positive``: 1 where the true class is the positive one; ``scores``: its probability."""
+    flagged = (scores >= threshold).astype(int)
+    single_class = len(np.unique(positive)) < 2
+    return {
+        "accuracy": float(metrics.accuracy_score(positive, flagged)),
+        "roc_auc": 0.5 if single_class else float(metrics.roc_auc_score(positive, scores)),
+        "precision": float(metrics.precision_score(positive, flagged, zero_division=0)),
+        "recall": float(metrics.recall_score(positive, flagged, zero_division=0)),
+        "f1": float(metrics.f1_score(positive, flagged, zero_division=0)),
+        "brier": float(metrics.brier_score_loss(positive, scores)),
+    }
+
+
+def regression_metrics(truth: np.ndarray, predicted: np.ndarray):
+    return {
+        "mae": float(metrics.mean_absolute_error(truth, predicted)),
+        "rmse": float(np.sqrt(metrics.mean_squared_error(truth, predicted))),
+        "r2": float(metrics.r2_score(truth, predicted)),
+    }
+
+
+def beats(model: dict, baseline: dict, metric: str, margin: float) -> bool:
+    """Whether the model is better than the baseline by at least ``margin`` on ``metric``."""
+    if HIGHER_IS_BETTER[metric]:
+        return model[metric] >= baseline[metric] + margin
+    return model[metric] <= baseline[metric] - margin

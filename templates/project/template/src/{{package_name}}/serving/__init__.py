@@ -1,0 +1,1 @@
+"""Stage 4, deployment: the promotion gate, online and batch prediction."""
