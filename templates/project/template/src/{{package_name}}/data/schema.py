@@ -9,9 +9,10 @@ import pandas as pd
 
 from ..errors import ProjectError
 
-# Values a little outside the training range are normal on new data; the allowed range
-# is the observed one widened by this share of its span on each side.
-RANGE_TOLERANCE = 0.25
+# New data often reaches past the training range (heavy tails), so the allowed range is the
+# observed one widened by this share of its span on each side: it catches unit mistakes and
+# corrupt values, not tails. Tighten it per feature in schema.json where you know better.
+RANGE_TOLERANCE = 1.0
 
 
 def infer_schema(train: pd.DataFrame, target: str, problem_type: str) -> dict[str, Any]:
