@@ -92,7 +92,8 @@ def run(paths: Paths, current_path: Path | None = None, simulate_shift: bool = F
     current = current.drop(columns=[target], errors="ignore")
     if simulate_shift:
         feature = cfg["simulate_feature"] or reference.columns[0]
-        current = current.assign(**{feature: current[feature] * cfg["simulate_factor"]})
+        shift = cfg["simulate_shift_sd"] * reference[feature].std()
+        current = current.assign(**{feature: current[feature] + shift})
     report = compare(reference, current[reference.columns], cfg)
     report["current_source"] = str(current_path) if current_path else "test split"
     report["simulated_shift"] = simulate_shift
