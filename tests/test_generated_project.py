@@ -8,10 +8,14 @@ and `make all`, which runs every stage end to end offline.
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import subprocess
 
 import pytest
 from conftest import project_env, run
+
+from mlscaffold.errors import EXIT_CHECK_FAILED
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +31,7 @@ COMBINATIONS = [
 def test_generated_project_installs_passes_its_tests_and_runs_end_to_end(
     installed_cli, project_venv, tmp_path, problem_type, prediction_mode
 ):
-    name = f"{problem_type[:5]}-{prediction_mode}"
+    name = project_name = f"{problem_type[:5]}-{prediction_mode}"
     run(
         [installed_cli, "new", name, "--defaults",
          "-d", f"problem_type={problem_type}", "-d", f"prediction_mode={prediction_mode}"],
@@ -64,4 +68,15 @@ def test_generated_project_installs_passes_its_tests_and_runs_end_to_end(
         "stages/03-modeling/model-card.md",
         "stages/06-business-analysis/impact-report.md",
     }
+
+    # The scoping gate fails on a new project and passes once the stage is done.
+    gate = [installed_cli, "check", "--stage", "scoping"]
+    assert subprocess.run(gate, cwd=project, capture_output=True).returncode == EXIT_CHECK_FAILED
+    charter = project / "stages" / "01-scoping" / "charter.md"
+    charter.write_text(re.sub(r"\bTODO\b", "agreed with the sponsor", charter.read_text()))
+    package = project_name.replace("-", "_")
+    run([project_venv / "python", "-m", package, "scoping"], project, env)
+    checklist = project / "stages" / "01-scoping" / "CHECKLIST.md"
+    checklist.write_text(checklist.read_text().replace("- [ ]", "- [x]"))
+    run(gate, project)
     shutil.rmtree(project / "data")  # keep the shared tmp small across the matrix
