@@ -15,7 +15,7 @@ CHOICES = [
     if not name.startswith("_") and "choices" in spec
     for value in spec["choices"]
 ]
-UNRENDERED = re.compile(r"\{\{|\{%|%\}|\}\}")
+UNRENDERED = re.compile(r"\{\{|\{%")  # closing braces alone are common (CSS, f-strings)
 
 
 def render(copie, **answers):

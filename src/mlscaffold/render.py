@@ -19,7 +19,7 @@ from typing import Any
 from mlscaffold import checklists
 from mlscaffold.errors import MlscaffoldError
 from mlscaffold.plugins import call as plugin_calls
-from mlscaffold.plugins import namespace
+from mlscaffold.plugins import namespace, pm
 from mlscaffold.sources import checkout
 from mlscaffold.stages import STAGE_IDS
 
@@ -358,7 +358,16 @@ def _edit_pyproject(destination: Path, plugins: Sequence[str], answers: Mapping[
         return
     import tomlkit
 
-    document = tomlkit.parse(path.read_text(encoding="utf-8"))
+    editors = [impl.plugin_name for impl in pm.hook.mlscaffold_pyproject.get_hookimpls()]
+    if not set(editors) & set(plugins):
+        return
+    try:
+        document = tomlkit.parse(path.read_text(encoding="utf-8"))
+    except Exception as error:  # tomlkit raises several parse error types
+        raise MlscaffoldError(
+            f"the template made an invalid pyproject.toml ({error}), so plugins cannot edit it: "
+            "fix the template"
+        ) from None
     before = tomlkit.dumps(document)
     plugin_calls("mlscaffold_pyproject", plugins, pyproject=document, answers=dict(answers))
     after = tomlkit.dumps(document)
