@@ -36,6 +36,7 @@ def test_plugin_package_from_template_to_project(installed_cli, project_venv, tm
     listed = json.loads(run([installed_cli, "plugins", "--json"], tmp_path, env).stdout)["plugins"]
     acme = next(p for p in listed if p["name"] == "acme")
     assert (acme["distribution"], acme["version"]) == ("mlscaffold-acme", "0.1.0")
+    assert acme["stages"] == ["data"]
     assert set(acme["hooks"]) == {
         "mlscaffold_checklist_items", "mlscaffold_pyproject", "mlscaffold_templates",
     }  # fmt: skip

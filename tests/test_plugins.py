@@ -260,8 +260,10 @@ def test_plugins_command(runner, register_plugin):
     result = runner.invoke(app, ["plugins", "--json"])
     assert result.exit_code == 0
     listed = json.loads(result.stdout)["plugins"]
-    assert listed == [{"name": "acme", "distribution": "", "version": "",
-                       "hooks": ["mlscaffold_pyproject", "mlscaffold_questions"]}]  # fmt: skip
+    hooks = ["mlscaffold_pyproject", "mlscaffold_questions"]
+    assert listed == [
+        {"name": "acme", "distribution": "", "version": "", "hooks": hooks, "stages": []}
+    ]
     table = runner.invoke(app, ["plugins"])
     assert "acme" in table.stdout and "mlscaffold_questions" in table.stdout
 
@@ -291,3 +293,18 @@ def test_a_hung_hook_is_stopped_by_the_time_limit(runner, tmp_path, register_plu
         )  # fmt: skip
     finally:
         release.set()
+
+
+def test_plugins_lists_the_stages_a_plugin_contributes_to(runner, tmp_path, register_plugin):
+    folder = layer(tmp_path, "acme", {"stages/05-monitoring/acme-alerts.md": "alerts\n"})
+    register_plugin(
+        plugin(
+            mlscaffold_templates=lambda: [folder],
+            mlscaffold_checklist_items=lambda stage: (
+                [{"id": "acme.data.x", "stage": "data", "title": "t"}] if stage == "data" else []
+            ),
+        ),
+        "acme",
+    )
+    listed = json.loads(runner.invoke(app, ["plugins", "--json"]).stdout)["plugins"]
+    assert listed[0]["stages"] == ["data", "monitoring"]

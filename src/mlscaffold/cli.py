@@ -285,12 +285,12 @@ def list_plugins(
 
     from mlscaffold import plugins
 
-    found = plugins.installed()
+    found = [(p, plugins.stages_of(p.name)) for p in plugins.installed()]
     if as_json:
         rows = [
             {"name": p.name, "distribution": p.distribution, "version": p.version,
-             "hooks": list(p.hooks)}
-            for p in found
+             "hooks": list(p.hooks), "stages": stages}
+            for p, stages in found
         ]  # fmt: skip
         console.print_json(json.dumps({"schema_version": 1, "plugins": rows}))
         return
@@ -299,9 +299,9 @@ def list_plugins(
             "No plugins installed. Create one with `mlscaffold plugin new NAME`.", markup=False
         )
         return
-    table = Table("name", "distribution", "version", "hooks")
-    for p in found:
-        table.add_row(p.name, p.distribution, p.version, ", ".join(p.hooks))
+    table = Table("name", "distribution", "version", "hooks", "stages")
+    for p, stages in found:
+        table.add_row(p.name, p.distribution, p.version, ", ".join(p.hooks), ", ".join(stages))
     console.print(table)
 
 

@@ -13,6 +13,7 @@ import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pluggy
@@ -86,6 +87,35 @@ def installed() -> list[PluginInfo]:
             )
         )
     return sorted(result, key=lambda info: info.name)
+
+
+def stages_of(name: str) -> list[str]:
+    """The stages a plugin contributes to: where its checklist items and its files go.
+
+    Asked with no answers, as `mlscaffold plugins` has no project; a hook that needs
+    answers to decide simply contributes nothing here.
+    """
+    from mlscaffold.stages import STAGES
+
+    found = set()
+    for stage in STAGES:
+        try:
+            items = call("mlscaffold_checklist_items", [name], stage=stage.id, answers={},
+                         template_dir=Path("."))  # fmt: skip
+        except MlscaffoldError:
+            continue
+        if any(result for plugin, result in items if plugin == name):
+            found.add(stage.id)
+    try:
+        layers = [layer for plugin, result in call("mlscaffold_templates", [name], answers={})
+                  if plugin == name for layer in result or []]  # fmt: skip
+    except MlscaffoldError:
+        layers = []
+    for layer in layers:
+        for stage in STAGES:
+            if (Path(layer) / stage.folder).exists():
+                found.add(stage.id)
+    return [stage.id for stage in STAGES if stage.id in found]
 
 
 def resolve(names: Iterable[str]) -> list[PluginInfo]:
