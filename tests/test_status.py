@@ -268,3 +268,14 @@ def test_json_output_follows_the_documented_schema(runner, project):
     checked = runner.invoke(app, ["check", str(project), "--json"])
     assert checked.exit_code == EXIT_CHECK_FAILED
     assert json.loads(checked.stdout)["passed"] is False
+
+
+def test_a_project_from_the_built_in_template_starts_at_zero(tmp_path):
+    project = create_project(tmp_path / "fresh", defaults=True, interactive=False).path
+    report = project_status(project)
+    assert report.progress == 0 and report.problems == []
+    assert [s.stage.id for s in report.stages if s.total] == [
+        "scoping", "data", "modeling", "deployment", "monitoring", "business-analysis",
+    ]  # fmt: skip
+    scoping = report.stages[0]
+    assert "core.scoping.problem-defined" in [item.id for item in scoping.required_open]

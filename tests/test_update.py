@@ -444,3 +444,56 @@ def test_adding_a_plugin_keeps_the_template_version(runner, tmp_path, project, r
     assert result.exit_code == 0, result.output
     assert read_state(project).template_version == "1.0.0"
     assert not (project / "added.txt").exists()  # v2's files did not come along
+
+
+def test_built_in_template_update_keeps_edits_across_stages(tmp_path, monkeypatch, register_plugin):
+    """A project from the built-in template, edited in several stages and committed, takes a
+    changed template and a changed plugin, in the original and in a fresh clone."""
+    from types import SimpleNamespace
+
+    from conftest import REPO
+
+    import mlscaffold.sources as sources
+    from mlscaffold import hookimpl
+
+    templates = tmp_path / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    monkeypatch.setattr(sources, "builtin_templates_dir", lambda: templates)
+    layer = tmp_path / "acme"
+    (layer / "stages" / "05-monitoring").mkdir(parents=True)
+    alerts = layer / "stages" / "05-monitoring" / "acme-alerts.md"
+    alerts.write_text("# Alerts\n\npage the on-call engineer\n")
+    register_plugin(SimpleNamespace(mlscaffold_templates=hookimpl(lambda: [layer])), "acme")
+    project = create_project(
+        tmp_path / "proj", defaults=True, interactive=False, plugins=["acme"]
+    ).path
+    edits = {
+        "stages/01-scoping/metrics.md": ("Keep the tree current", "Our KPI: churn per month."),
+        "stages/02-data/data-definitions.md": ("## Features", "Owner of every feature: Ada."),
+        "configs/model.toml": ("C = 1.0", "C = 0.5"),
+    }
+    for path, (anchor, added) in edits.items():
+        text = (project / path).read_text()
+        (project / path).write_text(text.replace(anchor, f"{added}\n\n{anchor}", 1))
+    commit_all(project, "our edits across stages")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(project), str(clone)], check=True)
+
+    # The template and the plugin change.
+    readme = templates / "project" / "template" / "stages" / "02-data" / "README.md.jinja"
+    readme.write_text(readme.read_text() + "\nNew in this version: a data contract.\n")
+    metrics = templates / "project" / "template" / "stages" / "01-scoping" / "metrics.md"
+    metrics.write_text(metrics.read_text().replace("# Metric tree", "# Metric tree (v2)"))
+    alerts.write_text("# Alerts\n\npage the on-call engineer\nescalate after 30 minutes\n")
+
+    for copy in (project, clone):
+        result = update(copy)
+        assert result.conflicts == []
+        for path, (_, added) in edits.items():
+            assert added in (copy / path).read_text(), path
+        assert "a data contract" in (copy / "stages" / "02-data" / "README.md").read_text()
+        assert "# Metric tree (v2)" in (copy / "stages" / "01-scoping" / "metrics.md").read_text()
+        assert (
+            "escalate after 30 minutes"
+            in (copy / "stages" / "05-monitoring" / "acme-alerts.md").read_text()
+        )
