@@ -164,3 +164,27 @@ def test_full_disk_in_a_subprocess_leaves_nothing(tmp_path, template):
     assert result.returncode == 1, result.stderr
     assert "File too large" in result.stderr and "Traceback" not in result.stderr
     assert list(area.iterdir()) == []
+
+
+def test_real_sigint_during_update_restores_or_completes(tmp_path, template):
+    """A real Ctrl-C at several moments of a running `mlscaffold update`."""
+    project = create_project(tmp_path / "proj", template=str(template), vcs_ref="v1.0.0",
+                             defaults=True, interactive=False).path  # fmt: skip
+    (project / "keep.txt").write_text("keep, mine\n")
+    git(project, "commit", "--quiet", "-am", "edit")
+    before = snapshot(project)
+    for delay in (0.05, 0.2, 0.4, 0.7, 1.0):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mlscaffold", "update", str(project), "--defaults"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=60)
+        merged = subprocess.run(
+            ["git", "rev-parse", "-q", "--verify", "MERGE_HEAD"], cwd=project, capture_output=True
+        )
+        if merged.returncode == 0:  # the update finished before the interrupt
+            assert (project / "docs" / "notes-v2.md").exists()
+            git(project, "merge", "--abort")
+        assert snapshot(project) == before, f"interrupted after {delay} s"
