@@ -13,6 +13,7 @@ from sklearn.metrics import roc_curve
 from ..config import Paths
 from ..data import load_split
 from ..reporting import fill_block, image, save_figure, table, write_html
+from . import tracking
 from .artifacts import Artifact, load
 from .metrics import classification_metrics, regression_metrics
 
@@ -63,6 +64,8 @@ def evaluate(paths: Paths) -> dict[str, Any]:
     (paths.reports / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
     _write_html(paths, report, figures)
     fill_block(paths.stages / MODEL_CARD, "metrics", model_card_block(report))
+    metrics = {f"test_{name}": value for name, value in report["model"].items()}
+    tracking.record(paths, "evaluate", {"metrics": metrics}, artifact.metadata)
     return report
 
 

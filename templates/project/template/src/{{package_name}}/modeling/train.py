@@ -15,7 +15,9 @@ from sklearn.preprocessing import StandardScaler
 from ..config import Paths
 from ..data import load_split
 from ..errors import ProjectError
-from .artifacts import Artifact, save
+from . import tracking
+from .artifacts import MODEL_FILE, Artifact, save
+from .metrics import classification_metrics, regression_metrics
 
 ESTIMATORS = {"logistic_regression": LogisticRegression, "ridge": Ridge}
 
@@ -72,5 +74,22 @@ def train(paths: Paths) -> dict[str, Any]:
         "baseline_strategy": model_cfg["baseline"]["strategy"],
         "train_rows": len(frame),
     }
-    save(paths, Artifact(model, baseline, metadata))
+    artifact = Artifact(model, baseline, metadata)
+    valid = load_split(paths, "valid")
+    truth, scores = valid[target].to_numpy(), artifact.scores(valid)
+    if classification:
+        metrics = classification_metrics(truth == metadata["positive_label"], scores)
+    else:
+        metrics = regression_metrics(truth, scores)
+    metadata["validation"] = metrics
+    save(paths, artifact)
+    payload = {
+        "params": metadata["params"],
+        "metrics": {f"valid_{name}": value for name, value in metrics.items()},
+        "data_sha256": metadata["data_sha256"],
+        "git_commit": metadata["git_commit"],
+        "model_file": str(paths.models / MODEL_FILE),
+    }
+    metadata["tracking"] = tracking.record(paths, "train", payload, metadata)
+    save(paths, artifact)
     return metadata

@@ -9,6 +9,8 @@ from typing import Any
 
 from ..config import Paths
 from ..errors import ProjectError
+from ..modeling import tracking
+from ..modeling.artifacts import load
 from ..modeling.metrics import HIGHER_IS_BETTER, beats
 
 PROMOTED = "promoted.json"
@@ -46,4 +48,5 @@ def promote(paths: Paths) -> dict[str, Any]:
         "promoted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     current_path.write_text(json.dumps(decision, indent=2) + "\n")
+    tracking.record(paths, "promote", decision, load(paths).metadata)
     return decision
