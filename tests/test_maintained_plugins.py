@@ -1,6 +1,6 @@
-"""The plugins maintained in plugins/, installed as users install them, in a real project:
-the project installs, passes its own suite (which exercises the integration for real,
-offline) and runs its pipeline."""
+"""The plugins maintained in plugins/, installed as users install them, in real projects:
+each alone and all together, the project installs, passes its own suite (which exercises
+the integration for real, offline) and runs its pipeline."""
 
 from __future__ import annotations
 
@@ -13,24 +13,43 @@ from conftest import REPO, project_env, run
 pytestmark = pytest.mark.slow
 
 
-def test_mlflow_plugin_tracks_and_registers_real_runs(installed_cli, project_venv, tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "MLSCAFFOLD_LOAD_PLUGINS"}
+def plugin_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "MLSCAFFOLD_LOAD_PLUGINS"}
+
+
+def generate(installed_cli, project_venv, tmp_path, name, plugins):
+    """Install the plugins beside mlscaffold, create a project with them, install it and run
+    its own suite; returns the project and the suite's output."""
     python = installed_cli.parent / "python"
-    run([python, "-m", "pip", "install", "--quiet", REPO / "plugins" / "mlscaffold-mlflow"],
-        tmp_path, env)  # fmt: skip
-    run([installed_cli, "new", "tracked", "--defaults", "--plugin", "mlflow"], tmp_path, env)
-    project = tmp_path / "tracked"
-    penv = project_env(project_venv)
-    run([project_venv / "python", "-m", "pip", "install", "--quiet", "-e", ".[dev]"], project, penv)
-    suite = run([project_venv / "python", "-m", "pytest", "-v", "-p", "no:cacheprovider"],
-                project, penv)  # fmt: skip
-    assert suite.stdout.count("tests/test_mlflow_tracking.py::") == 2
-    assert "FAILED" not in suite.stdout
-    run(["make", "all"], project, penv)
+    folders = [REPO / "plugins" / f"mlscaffold-{plugin}" for plugin in plugins]
+    run([python, "-m", "pip", "install", "--quiet", *folders], tmp_path, plugin_env())
+    chosen = [arg for plugin in plugins for arg in ("--plugin", plugin)]
+    run([installed_cli, "new", name, "--defaults", *chosen], tmp_path, plugin_env())
+    project = tmp_path / name
+    env = project_env(project_venv)
+    run([project_venv / "python", "-m", "pip", "install", "--quiet", "-e", ".[dev]"], project, env)
+    pytest_args = ["-m", "pytest", "-v", "-p", "no:cacheprovider"]
+    suite = run([project_venv / "python", *pytest_args], project, env).stdout
+    assert "FAILED" not in suite and " passed" in suite
+    return project, suite
+
+
+def test_mlflow_plugin_tracks_and_registers_real_runs(installed_cli, project_venv, tmp_path):
+    project, suite = generate(installed_cli, project_venv, tmp_path, "tracked", ["mlflow"])
+    assert suite.count("tests/test_mlflow_tracking.py::") == 2
+    run(["make", "all"], project, project_env(project_venv))
     assert (project / "models" / "mlflow" / "mlflow.db").is_file()
-    status = json.loads(run([installed_cli, "status", "--json", "--stage", "modeling"], project,
-                            env).stdout)  # fmt: skip
-    item = next(
-        i for i in status["stages"][0]["items"] if i["id"] == "mlflow.modeling.runs-tracked"
-    )
-    assert (item["outcome"], item["verified"]) == ("done", True)
+    status = run([installed_cli, "status", "--json", "--stage", "modeling"], project, plugin_env())
+    items = json.loads(status.stdout)["stages"][0]["items"]
+    tracked = next(i for i in items if i["id"] == "mlflow.modeling.runs-tracked")
+    assert (tracked["outcome"], tracked["verified"]) == ("done", True)
+
+
+def test_dvc_plugin_reproduces_the_pipeline(installed_cli, project_venv, tmp_path):
+    _, suite = generate(installed_cli, project_venv, tmp_path, "versioned", ["dvc"])
+    assert "test_dvc_pipeline.py::test_repro_builds_everything_then_does_nothing PASSED" in suite
+
+
+def test_maintained_plugins_together(installed_cli, project_venv, tmp_path):
+    _, suite = generate(installed_cli, project_venv, tmp_path, "together", ["mlflow", "dvc"])
+    assert "test_mlflow_tracking.py::" in suite and "test_dvc_pipeline.py::" in suite

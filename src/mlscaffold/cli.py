@@ -6,6 +6,7 @@ Typer lives here only; library modules return values or raise MlscaffoldError.
 from __future__ import annotations
 
 import errno
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -477,6 +478,11 @@ def diff(path: ProjectArgument = Path(".")) -> None:
 def main() -> None:
     from mlscaffold import plugins
 
+    try:
+        os.getcwd()
+    except FileNotFoundError:  # copier and git need one; say so instead of failing deep inside
+        _report(MlscaffoldError("the current folder no longer exists: cd to one that does"))
+        raise SystemExit(1) from None
     try:
         # Plugins may add commands, so they load before the command line is parsed.
         plugins.call("mlscaffold_commands", [p.name for p in plugins.installed()], app=app)
