@@ -17,14 +17,14 @@ def plugin_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != "MLSCAFFOLD_LOAD_PLUGINS"}
 
 
-def generate(installed_cli, project_venv, tmp_path, name, plugins):
+def generate(installed_cli, project_venv, tmp_path, name, plugins, *answers):
     """Install the plugins beside mlscaffold, create a project with them, install it and run
     its own suite; returns the project and the suite's output."""
     python = installed_cli.parent / "python"
     folders = [REPO / "plugins" / f"mlscaffold-{plugin}" for plugin in plugins]
     run([python, "-m", "pip", "install", "--quiet", *folders], tmp_path, plugin_env())
     chosen = [arg for plugin in plugins for arg in ("--plugin", plugin)]
-    run([installed_cli, "new", name, "--defaults", *chosen], tmp_path, plugin_env())
+    run([installed_cli, "new", name, "--defaults", *chosen, *answers], tmp_path, plugin_env())
     project = tmp_path / name
     env = project_env(project_venv)
     run([project_venv / "python", "-m", "pip", "install", "--quiet", "-e", ".[dev]"], project, env)
@@ -50,6 +50,19 @@ def test_dvc_plugin_reproduces_the_pipeline(installed_cli, project_venv, tmp_pat
     assert "test_dvc_pipeline.py::test_repro_builds_everything_then_does_nothing PASSED" in suite
 
 
+def test_responsible_ai_plugin_evaluates_groups(installed_cli, project_venv, tmp_path):
+    project, suite = generate(installed_cli, project_venv, tmp_path, "fair", ["responsible-ai"],
+                              "-d", "problem_type=regression")  # fmt: skip
+    assert suite.count("tests/test_fairness.py::") == 2
+    env = project_env(project_venv)
+    run(["make", "all"], project, env)
+    run([project_venv / "python", "-m", "fair.modeling.fairness"], project, env)
+    report = json.loads((project / "reports" / "fairness.json").read_text())
+    assert set(report["groups"]) == {"sex", "age band"}
+
+
 def test_maintained_plugins_together(installed_cli, project_venv, tmp_path):
-    _, suite = generate(installed_cli, project_venv, tmp_path, "together", ["mlflow", "dvc"])
-    assert "test_mlflow_tracking.py::" in suite and "test_dvc_pipeline.py::" in suite
+    everything = ["mlflow", "dvc", "responsible-ai"]
+    _, suite = generate(installed_cli, project_venv, tmp_path, "together", everything)
+    for test_file in ("test_mlflow_tracking.py", "test_dvc_pipeline.py", "test_fairness.py"):
+        assert f"{test_file}::" in suite

@@ -24,9 +24,13 @@ def dvc(project: Path, *args: str) -> str:
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     env = {**os.environ, "PROJECT_ROOT": str(project), "PATH": path}
     result = subprocess.run(
-        [sys.executable, "-m", "dvc", *args], cwd=project, env=env,
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        [sys.executable, "-m", "dvc", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 

@@ -44,11 +44,13 @@ def record(paths: Paths, event: str, payload: dict[str, Any], metadata: dict[str
         with mlflow.start_run(experiment_id=experiment_id, run_name=metadata["model_version"]):
             mlflow.log_params(payload["params"])
             mlflow.log_metrics(payload["metrics"])
-            mlflow.set_tags({
-                "model_version": metadata["model_version"],
-                "data_sha256": payload["data_sha256"],
-                "git_commit": payload["git_commit"] or "unknown",
-            })  # fmt: skip
+            mlflow.set_tags(
+                {
+                    "model_version": metadata["model_version"],
+                    "data_sha256": payload["data_sha256"],
+                    "git_commit": payload["git_commit"] or "unknown",
+                }
+            )
             # An explicit signature documents the model's input and output for consumers.
             features = load_split(paths, "train")[metadata["features"]].head(50)
             signature = infer_signature(features, model.predict(features))
