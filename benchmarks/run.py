@@ -1,0 +1,341 @@
+"""Benchmarks: mlscaffold against copier, as whole commands, interleaved, in one run.
+
+    python benchmarks/run.py              # full run, writes benchmarks/RESULTS.md
+    python benchmarks/run.py --quick      # smallest sizes, one run each (used by a test)
+
+Each figure is the median of several runs after a warm-up, with min-max and the peak memory
+of the process; mlscaffold figures are also given as a ratio to their copier counterpart
+measured in the same run, alternating the two commands so that both see the same machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from importlib.metadata import version
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+MLSCAFFOLD, COPIER = str(BIN / "mlscaffold"), str(BIN / "copier")
+REPO = Path(__file__).resolve().parents[1]
+# A fixed git identity for the commits both tools make, and every installed plugin loadable.
+ENV = {
+    **{k: v for k, v in os.environ.items() if k != "MLSCAFFOLD_LOAD_PLUGINS"},
+    "GIT_AUTHOR_NAME": "Bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "Bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+}
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int]:
+    """Wall time in seconds and peak resident memory in MiB of one run of ``command``."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env or ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) not in (0, 4):  # 4: update left conflicts, by design
+        raise SystemExit(f"{command} failed: {process.stderr.read().decode()[-2000:]}")
+    process.stderr.close()
+    return elapsed, usage.ru_maxrss // 1024
+
+
+def measure(cases: dict[str, Callable[[], tuple[list[str], Path, Callable[[], None]]]], runs: int):
+    """Run every case ``runs`` times after a warm-up, alternating cases run by run."""
+    samples: dict[str, list[tuple[float, int]]] = {name: [] for name in cases}
+    for round_ in range(runs + 1):
+        for name, make in cases.items():
+            command, cwd, cleanup = make()
+            result = timed(command, cwd)
+            cleanup()
+            if round_:  # the first round warms caches and is not counted
+                samples[name].append(result)
+    return {
+        name: {
+            "median": statistics.median(t for t, _ in values),
+            "min": min(t for t, _ in values),
+            "max": max(t for t, _ in values),
+            "rss": max(m for _, m in values),
+        }
+        for name, values in samples.items()
+    }
+
+
+def synthetic_template(root: Path, files: int, version_tag: str | None = None) -> Path:
+    """A copier template of ``files`` small rendered files (and an answers file for copier)."""
+    (root / "template" / "pkg").mkdir(parents=True, exist_ok=True)
+    (root / "copier.yml").write_text(
+        "_subdirectory: template\nproject_name:\n  type: str\n  default: bench\n"
+    )
+    answers = "{{ _copier_conf.answers_file }}.jinja"
+    (root / "template" / answers).write_text("{{ _copier_answers|to_nice_yaml }}\n")
+    for i in range(files):
+        text = f"# file {i} of {{{{ project_name }}}} {version_tag or 'v1'}\n" + "line\n" * 20
+        (root / "template" / "pkg" / f"module_{i}.py.jinja").write_text(text)
+    return root
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, env=ENV, check=True, capture_output=True)
+
+
+def tagged_template(root: Path, files: int) -> Path:
+    synthetic_template(root, files, "v1")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "v1")
+    git(root, "tag", "v1.0.0")
+    synthetic_template(root, files, "v2")  # every file changes
+    (root / "template" / "pkg" / "module_0.py.jinja").unlink()  # one removed
+    (root / "template" / "added.txt").write_text("new in v2\n")  # one added
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "v2")
+    git(root, "tag", "v2.0.0")
+    return root
+
+
+def trivial_plugins(root: Path, count: int) -> dict[str, str]:
+    """``count`` installed-looking plugins: modules plus dist-info entry points on PYTHONPATH."""
+    for i in range(count):
+        (root / f"bench_plugin_{i}.py").write_text(
+            "from mlscaffold import hookimpl\n\n\n@hookimpl\n"
+            "def mlscaffold_checklist_items(stage):\n"
+            f"    return [dict(id='bench{i}.data.x', stage='data', title='x')]"
+            " if stage == 'data' else []\n"
+        )
+        dist = root / f"bench_plugin_{i}-0.1.dist-info"
+        dist.mkdir()
+        (dist / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: bench-plugin-{i}\nVersion: 0.1\n"
+        )
+        (dist / "entry_points.txt").write_text(f"[mlscaffold]\nbench{i} = bench_plugin_{i}\n")
+    return {**ENV, "PYTHONPATH": str(root)}
+
+
+def run_benchmarks(quick: bool, runs: int) -> list[tuple[str, str, dict, dict | None]]:
+    rows = []
+    work = Path(tempfile.mkdtemp(prefix="mlscaffold-bench-"))
+    counter = iter(range(10**6))
+    try:
+
+        def fresh() -> Path:
+            return work / f"out-{next(counter)}"
+
+        # 1. start-up
+        startup = measure(
+            {
+                "python": lambda: ([sys.executable, "-c", "pass"], work, lambda: None),
+                "copier": lambda: ([COPIER, "--help"], work, lambda: None),
+                "mlscaffold": lambda: ([MLSCAFFOLD, "--help"], work, lambda: None),
+            },
+            runs,
+        )
+        rows.append(("start-up", "`--help`", startup["mlscaffold"], startup["copier"]))
+        rows.append(("start-up", "`python -c pass`", startup["python"], None))
+
+        # 2. create, built-in template and a 40-file template
+        builtin = str(REPO / "templates" / "project")
+        for label, template in [
+            ("built-in template", builtin),
+            ("40-file template", str(synthetic_template(work / "t40", 40))),
+        ]:
+            create = measure(
+                {
+                    "copier": lambda t=template: _copy(t, fresh()),
+                    "mlscaffold": lambda t=template: _new(t, fresh()),
+                },
+                runs,
+            )
+            rows.append(("create", label, create["mlscaffold"], create["copier"]))
+
+        # 3. update v1 -> v2 of a 40-file git template, with user edits
+        template = tagged_template(work / "tagged", 10 if quick else 40)
+        projects = {"copier": work / "u-copier", "mlscaffold": work / "u-mlscaffold"}
+        subprocess.run(
+            [
+                COPIER,
+                "copy",
+                "--defaults",
+                "--quiet",
+                "-r",
+                "v1.0.0",
+                str(template),
+                str(projects["copier"]),
+            ],
+            env=ENV,
+            check=True,
+        )
+        git(projects["copier"], "init", "-q", "-b", "main")
+        subprocess.run(
+            [
+                MLSCAFFOLD,
+                "-q",
+                "new",
+                str(projects["mlscaffold"]),
+                "--defaults",
+                "--template",
+                str(template),
+                "--vcs-ref",
+                "v1.0.0",
+            ],
+            env=ENV,
+            check=True,
+        )
+        for project in projects.values():
+            for i in (1, 2, 3):
+                path = project / "pkg" / f"module_{i}.py"
+                path.write_text(path.read_text() + "# a user edit\n")
+            git(project, "add", "-A")
+            git(project, "commit", "-qm", "user edits")
+
+        def undo(project: Path) -> Callable[[], None]:
+            def clean() -> None:
+                subprocess.run(["git", "merge", "--abort"], cwd=project, capture_output=True)
+                git(project, "reset", "-q", "--hard", "HEAD")
+                git(project, "clean", "-qfdx")
+
+            return clean
+
+        update = measure(
+            {
+                "copier": lambda: (
+                    [
+                        COPIER,
+                        "update",
+                        "--defaults",
+                        "--quiet",
+                        "-r",
+                        "v2.0.0",
+                        "--conflict",
+                        "inline",
+                    ],
+                    projects["copier"],
+                    undo(projects["copier"]),
+                ),
+                "mlscaffold": lambda: (
+                    [MLSCAFFOLD, "-q", "update", "--defaults", "--vcs-ref", "v2.0.0"],
+                    projects["mlscaffold"],
+                    undo(projects["mlscaffold"]),
+                ),
+            },
+            runs,
+        )
+        rows.append(("update", "v1 → v2, 3 edited files", update["mlscaffold"], update["copier"]))
+
+        # 4. scale: files and plugins
+        for files in [40] if quick else [40, 400, 2000]:
+            template = str(synthetic_template(work / f"s{files}", files))
+            result = measure({"mlscaffold": lambda t=template: _new(t, fresh())}, runs)
+            rows.append(("scale", f"new, {files} files", result["mlscaffold"], None))
+        for count in [0, 5] if quick else [0, 5, 20]:
+            folder = work / f"plugins-{count}"
+            folder.mkdir()
+            env = trivial_plugins(folder, count)
+            names = [arg for i in range(count) for arg in ("--plugin", f"bench{i}")]
+            samples = []
+            for round_ in range(runs + 1):
+                target = fresh()
+                elapsed = timed(
+                    [MLSCAFFOLD, "-q", "new", str(target), "--defaults", "--no-git", *names],
+                    work,
+                    env,
+                )
+                if round_:
+                    samples.append(elapsed)
+            result = {
+                "median": statistics.median(t for t, _ in samples),
+                "min": min(t for t, _ in samples),
+                "max": max(t for t, _ in samples),
+                "rss": max(m for _, m in samples),
+            }
+            rows.append(("scale", f"new, built-in template, {count} plugins", result, None))
+
+        # 5. status on a generated project
+        project = fresh()
+        _run([MLSCAFFOLD, "-q", "new", str(project), "--defaults"])
+        status = measure(
+            {"mlscaffold": lambda: ([MLSCAFFOLD, "status", str(project)], work, lambda: None)}, runs
+        )
+        rows.append(("status", "generated project", status["mlscaffold"], None))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return rows
+
+
+def _run(command: list[str]) -> None:
+    subprocess.run(command, env=ENV, check=True, capture_output=True)
+
+
+def _copy(template: str, target: Path):
+    command = [
+        COPIER,
+        "copy",
+        "--defaults",
+        "--quiet",
+        "-d",
+        f"project_name={target.name}",
+        template,
+        str(target),
+    ]
+    return command, target.parent, lambda: shutil.rmtree(target, ignore_errors=True)
+
+
+def _new(template: str, target: Path, extra: list[str] | None = None):
+    command = [
+        MLSCAFFOLD,
+        "-q",
+        "new",
+        str(target),
+        "--defaults",
+        "--template",
+        template,
+        *(extra or []),
+    ]
+    return command, target.parent, lambda: shutil.rmtree(target, ignore_errors=True)
+
+
+def markdown(rows, runs: int) -> str:
+    machine = f"{os.cpu_count()} cores, {platform.machine()}, {platform.processor() or 'cpu'}"
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d')} on {machine}; Python {platform.python_version()},"
+        f" mlscaffold {version('mlscaffold')}, copier {version('copier')}; median of {runs} "
+        "run(s) after a warm-up, alternating mlscaffold and copier.",
+        "",
+        "| scenario | case | mlscaffold (s) | min-max | peak MiB | copier (s) | ratio |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for scenario, case, ours, theirs in rows:
+        ratio = f"{ours['median'] / theirs['median']:.2f}" if theirs else ""
+        copier = f"{theirs['median']:.3f}" if theirs else ""
+        lines.append(
+            f"| {scenario} | {case} | {ours['median']:.3f} | {ours['min']:.3f}-"
+            f"{ours['max']:.3f} | {ours['rss']} | {copier} | {ratio} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smallest sizes, one run each")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "RESULTS.md")
+    args = parser.parse_args()
+    runs = 1 if args.quick else args.runs
+    args.out.write_text(markdown(run_benchmarks(args.quick, runs), runs))
+    print(args.out.read_text())
+
+
+if __name__ == "__main__":
+    main()
