@@ -14,6 +14,7 @@ runs instead of trusting a tick. A rendered project holds the definitions in
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -104,11 +105,18 @@ def load_items(template_dir: Path) -> list[ChecklistItem]:
     path = template_dir / ITEMS_FILE
     if not path.is_file():
         return []
+    stat = path.stat()
+    return list(_parse_items(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_items(path: str, mtime_ns: int, size: int) -> tuple[ChecklistItem, ...]:
+    # The hook asks once per stage; parsing the file once per render keeps that cheap.
     try:
-        document = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
+        document = tomlkit.parse(Path(path).read_text(encoding="utf-8")).unwrap()
     except Exception as error:  # tomlkit raises several parse error types
-        raise MlscaffoldError(f"{path.name} of the template is not valid TOML: {error}") from None
-    return [item_from_data(entry, f"template {ITEMS_FILE}") for entry in document.get("item", [])]
+        raise MlscaffoldError(f"{ITEMS_FILE} of the template is not valid TOML: {error}") from None
+    return tuple(item_from_data(e, f"template {ITEMS_FILE}") for e in document.get("item", []))
 
 
 def describe_verify(verify: Mapping[str, Any]) -> str:
