@@ -38,6 +38,15 @@ VERIFY_KINDS = {
 }
 
 
+def read_toml(text: str) -> dict[str, Any]:
+    """Parse TOML for reading only: the standard library's fast parser where there is one."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: tomlkit, which mlscaffold needs anyway
+        return tomlkit.parse(text).unwrap()
+    return tomllib.loads(text)
+
+
 @dataclass(frozen=True)
 class ChecklistItem:
     id: str
@@ -113,8 +122,8 @@ def load_items(template_dir: Path) -> list[ChecklistItem]:
 def _parse_items(path: str, mtime_ns: int, size: int) -> tuple[ChecklistItem, ...]:
     # The hook asks once per stage; parsing the file once per render keeps that cheap.
     try:
-        document = tomlkit.parse(Path(path).read_text(encoding="utf-8")).unwrap()
-    except Exception as error:  # tomlkit raises several parse error types
+        document = read_toml(Path(path).read_text(encoding="utf-8"))
+    except Exception as error:  # the TOML readers raise several parse error types
         raise MlscaffoldError(f"{ITEMS_FILE} of the template is not valid TOML: {error}") from None
     return tuple(item_from_data(e, f"template {ITEMS_FILE}") for e in document.get("item", []))
 
@@ -185,8 +194,8 @@ def load_definitions(project: Path) -> dict[str, ChecklistItem]:
     if not path.is_file():
         return {}
     try:
-        data = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
-    except Exception as error:  # tomlkit raises several parse error types
+        data = read_toml(path.read_text(encoding="utf-8"))
+    except Exception as error:  # the TOML readers raise several parse error types
         raise MlscaffoldError(
             f"{DEFINITIONS_FILE} is not valid TOML ({error}): restore it with git"
         ) from None
