@@ -61,8 +61,26 @@ def test_responsible_ai_plugin_evaluates_groups(installed_cli, project_venv, tmp
     assert set(report["groups"]) == {"sex", "age band"}
 
 
+def test_dagster_plugin_orchestrates_the_pipeline(installed_cli, project_venv, tmp_path):
+    project, suite = generate(installed_cli, project_venv, tmp_path, "orchestrated", ["dagster"])
+    assert suite.count("tests/test_orchestration.py::") == 6
+    env = project_env(project_venv)
+    drift = [project_venv / "python", "-m", "orchestrated.orchestration", "continual-learning"]
+    ran = run([*drift, "--simulate-shift"], project, env).stdout
+    assert "check_drift -> retrain.prepare_data" in ran and "retrain.promote_model ran" in ran
+    assert (project / "models" / "promoted.json").is_file()
+    # `--run` runs the item's command with the project's `python`, first on PATH here.
+    status_env = {k: v for k, v in env.items() if k != "MLSCAFFOLD_LOAD_PLUGINS"}
+    status = run([installed_cli, "status", "--json", "--run", "--stage", "deployment"],
+                 project, status_env)  # fmt: skip
+    items = json.loads(status.stdout)["stages"][0]["items"]
+    rerunnable = next(i for i in items if i["id"] == "dagster.deployment.pipeline-rerunnable")
+    assert rerunnable["verified"] is True
+
+
 def test_maintained_plugins_together(installed_cli, project_venv, tmp_path):
-    everything = ["mlflow", "dvc", "responsible-ai"]
+    everything = ["mlflow", "dvc", "responsible-ai", "dagster"]
     _, suite = generate(installed_cli, project_venv, tmp_path, "together", everything)
-    for test_file in ("test_mlflow_tracking.py", "test_dvc_pipeline.py", "test_fairness.py"):
+    for test_file in ("test_mlflow_tracking.py", "test_dvc_pipeline.py", "test_fairness.py",
+                      "test_orchestration.py"):  # fmt: skip
         assert f"{test_file}::" in suite
