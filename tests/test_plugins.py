@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 from types import SimpleNamespace
 
+import jsonschema
 import pytest
 import tomlkit
 from conftest import snapshot
@@ -259,6 +260,8 @@ def test_plugins_command(runner, register_plugin):
     )
     result = runner.invoke(app, ["plugins", "--json"])
     assert result.exit_code == 0
+    schema = Path(__file__).parents[1] / "docs" / "schemas" / "plugins.schema.json"
+    jsonschema.validate(json.loads(result.stdout), json.loads(schema.read_text()))
     listed = json.loads(result.stdout)["plugins"]
     hooks = ["mlscaffold_pyproject", "mlscaffold_questions"]
     assert listed == [
@@ -272,7 +275,7 @@ def test_every_hook_has_a_test_and_a_docstring():
     from mlscaffold import hookspecs
 
     hooks = [name for name in dir(hookspecs) if name.startswith("mlscaffold_")]
-    tests = Path(__file__).read_text()
+    tests = "".join(path.read_text() for path in Path(__file__).parent.glob("test_*.py"))
     for hook in hooks:
         doc = textwrap.dedent(getattr(hookspecs, hook).__doc__ or "")
         assert ":return:" in doc and "Example::" in doc, f"{hook} is not documented"

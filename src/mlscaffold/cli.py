@@ -409,11 +409,18 @@ def update(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change and conflict; write nothing.")
     ] = False,
+    replace_managed: Annotated[
+        bool,
+        typer.Option(
+            "--replace-managed",
+            help="Take the template's version of managed files you changed (yours stays in git).",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Merge the template's and plugins' changes into the project (3-way, through git)."""
     _update(path, vcs_ref=vcs_ref, data=data, defaults=defaults, trust=trust, dry_run=dry_run,
-            as_json=as_json)  # fmt: skip
+            replace_managed=replace_managed, as_json=as_json)  # fmt: skip
 
 
 @app.command()
@@ -465,6 +472,20 @@ def _update(path: Path, *, as_json: bool = False, data=None, **options) -> None:
         display.print_update(console, result)
     if result.conflicts and not result.dry_run:
         raise typer.Exit(EXIT_CONFLICTS)
+
+
+@app.command()
+def files(path: ProjectArgument = Path("."), as_json: JsonOption = False) -> None:
+    """List the generated files: owner, update policy, and whether you changed them."""
+    from mlscaffold.update import list_files
+
+    rows = list_files(path)
+    if as_json:
+        import json
+
+        console.print_json(json.dumps({"schema_version": 1, "files": rows}))
+    else:
+        display.print_files(console, rows)
 
 
 @app.command()

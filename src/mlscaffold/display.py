@@ -109,7 +109,23 @@ def update_json(result: UpdateResult) -> dict[str, Any]:
         "dry_run": result.dry_run,
         "changes": [{"status": s, "path": p} for s, p in result.changes],
         "conflicts": result.conflicts,
+        "migrations": [m.record() for m in result.migrations],
+        "replaced": result.replaced,
+        "restored": result.restored,
     }
+
+
+def print_files(console: Console, rows: list[dict[str, Any]]) -> None:
+    table = Table(box=None, pad_edge=False)
+    for column in ("path", "owner", "policy", "state"):
+        table.add_column(column)
+    colours = {"modified": "yellow", "deleted": "red"}
+    for row in rows:
+        policy = row["policy"] + (" +restore" if row["restore"] else "")
+        state = row["state"]
+        shown = f"[{colours[state]}]{state}[/{colours[state]}]" if state in colours else state
+        table.add_row(escape(row["path"]), escape(row["owner"]), policy, shown)
+    console.print(table)
 
 
 def print_update(console: Console, result: UpdateResult) -> None:
@@ -121,9 +137,19 @@ def print_update(console: Console, result: UpdateResult) -> None:
             f"{'Would update' if result.dry_run else 'Updating'} "
             f"{escape(result.old.template_version)} → {escape(result.new.template_version)}:"
         )
+        for migration in result.migrations:
+            verb = "Would run" if result.dry_run else "Ran"
+            console.print(
+                f"  {verb} migration {escape(migration.name)} ({escape(migration.source)} "
+                f"{escape(migration.version)}, {migration.when} the merge)"
+            )
         for status, changed in result.changes:
             mark = " [red](conflict)[/red]" if changed in result.conflicts else ""
             console.print(f"  {words.get(status, status)}: {escape(changed)}{mark}")
+        for path in result.replaced:
+            console.print(f"  took the template's version of {escape(path)} (managed)")
+        for path in result.restored:
+            console.print(f"  restored {escape(path)}, which you had deleted")
         if result.conflicts and not result.dry_run:
             console.print(
                 f"[red]{len(result.conflicts)} conflict(s)[/red]: resolve them (`git status`, "
@@ -136,5 +162,11 @@ def print_update(console: Console, result: UpdateResult) -> None:
             console.print(
                 "Merged and staged for review: `git diff --cached`, then `git commit`; "
                 "or undo with `git merge --abort`.",
+                soft_wrap=True,
+            )
+        if not result.dry_run and any(m.when == "before" for m in result.migrations):
+            console.print(
+                "The migrations run before the merge are a commit of their own: after "
+                "`git merge --abort`, `git reset --hard HEAD~1` drops them too.",
                 soft_wrap=True,
             )

@@ -44,6 +44,14 @@ def run(
     return result.stdout.strip() if strip else result.stdout
 
 
+def blob(cwd: Path, revision: str, path: str) -> bytes | None:
+    """A file's bytes at ``revision``, or None when it has no such file."""
+    result = subprocess.run(
+        ["git", "cat-file", "blob", f"{revision}:{path}"], cwd=cwd, capture_output=True, check=False
+    )
+    return result.stdout if result.returncode == 0 else None
+
+
 def config_value(cwd: Path, key: str) -> str:
     return run(cwd, "config", "--get", key, check=False)
 

@@ -156,6 +156,7 @@ def state_for(template: str, rendered: Rendered, chosen: Sequence[PluginInfo]) -
         answers=rendered.answers,
         plugins={i.name: {"distribution": i.distribution, "version": i.version} for i in chosen},
         mlscaffold_version=__version__,
+        files={path: f.to_data() for path, f in rendered.files.items() if not f.is_default},
     )
 
 

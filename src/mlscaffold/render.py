@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlscaffold import checklists
+from mlscaffold import checklists, policies
 from mlscaffold.errors import MlscaffoldError
 from mlscaffold.plugins import call as plugin_calls
 from mlscaffold.plugins import namespace, pm
@@ -33,6 +33,8 @@ class Rendered:
     template_version: str
     template_commit: str = ""
     notes: list[str] = field(default_factory=list)
+    files: dict[str, policies.Owned] = field(default_factory=dict)
+    migrations: list[Any] = field(default_factory=list)  # the template's copier `_migrations`
 
 
 def render(
@@ -47,13 +49,15 @@ def render(
     user_defaults: Mapping[str, Any] | None = None,
     trust: bool = False,
     interactive: bool = True,
+    operation: str = "new",
 ) -> Rendered:
     """Render ``source`` and the chosen ``plugins`` into the empty folder ``destination``.
 
     ``data`` answers questions without asking; ``recorded`` too, but an answer to a
     question the template no longer asks is dropped, not refused (an update reuses the
     answers a project was made with); ``defaults`` takes the default of every
-    question not answered; ``user_defaults`` replaces a question's default. Raises
+    question not answered; ``user_defaults`` replaces a question's default;
+    ``operation`` (new, update, add or remove) is passed on to the plugins' hooks. Raises
     MlscaffoldError for anything the user can fix; ``destination`` may then hold a partial
     render, so callers render into a folder they throw away on error.
     """
@@ -72,14 +76,19 @@ def render(
         if plugin_questions:
             given = {**recorded, **data}
             answers.update(_ask(plugin_questions, given, answers, defaults, user_defaults))
-        _render_layers(destination, plugins, answers, trust)
+        owners = _render_layers(destination, plugins, answers, trust, operation)
         _check_size(destination)
-        items = _checklist_items(plugins, answers, template.path)
+        items = _checklist_items(plugins, answers, template.path, operation)
+        rules = {policies.TEMPLATE_OWNER: policies.template_rules(template.path)}
+        migrations = policies.template_config(template.path).get("_migrations") or []
+    rules.update(_plugin_rules(plugins, answers, operation))
     checklists.write_checklists(destination, items)
-    _edit_pyproject(destination, plugins, answers)
+    _edit_pyproject(destination, plugins, answers, operation)
+    files = [p.relative_to(destination).as_posix() for p in destination.rglob("*")
+             if not p.is_dir() or p.is_symlink()]  # fmt: skip
     return Rendered(
         answers=answers, template_version=template.version, template_commit=template.commit,
-        notes=notes,
+        notes=notes, files=policies.assign(sorted(files), owners, rules), migrations=migrations,
     )  # fmt: skip
 
 
@@ -239,17 +248,25 @@ def _ask(
 
 
 def _render_layers(
-    destination: Path, plugins: Sequence[str], answers: Mapping[str, Any], trust: bool
-) -> None:
-    """Render each plugin's template layers and add their files, refusing any overlap."""
+    destination: Path,
+    plugins: Sequence[str],
+    answers: Mapping[str, Any],
+    trust: bool,
+    operation: str,
+) -> dict[str, str]:
+    """Render each plugin's template layers and add their files, refusing any overlap;
+    returns the plugin that owns each file the plugins added."""
     import copier
 
     owners = {
-        path.relative_to(destination).as_posix(): "the base template"
+        path.relative_to(destination).as_posix(): policies.TEMPLATE_OWNER
         for path in destination.rglob("*")
         if not path.is_dir()
     }
-    for name, layers in plugin_calls("mlscaffold_templates", plugins, answers=dict(answers)):
+    calls = plugin_calls(
+        "mlscaffold_templates", plugins, answers=dict(answers), operation=operation
+    )
+    for name, layers in calls:
         if layers is None:  # pluggy's convention: None means "nothing from me"
             continue
         if not isinstance(layers, (list, tuple)) or not all(
@@ -282,6 +299,19 @@ def _render_layers(
                         ) from None
                     raise explained from None
                 _merge(out, destination, name, owners)
+    return owners
+
+
+def _plugin_rules(
+    plugins: Sequence[str], answers: Mapping[str, Any], operation: str
+) -> dict[str, list[tuple[str, policies.FileRule]]]:
+    calls = plugin_calls(
+        "mlscaffold_file_policies", plugins, answers=dict(answers), operation=operation
+    )
+    return {
+        name: policies.parse_rules(raw, f"plugin {name!r}, hook mlscaffold_file_policies")
+        for name, raw in calls
+    }
 
 
 def _merge(layer: Path, destination: Path, plugin: str, owners: dict[str, str]) -> None:
@@ -297,11 +327,13 @@ def _merge(layer: Path, destination: Path, plugin: str, owners: dict[str, str]) 
         if path.is_dir() and not path.is_symlink():
             continue
         if relative in owners:
+            other = owners[relative]
+            other = "the base template" if other == policies.TEMPLATE_OWNER else f"plugin {other!r}"
             raise MlscaffoldError(
-                f"plugin {plugin!r} and {owners[relative]} both write {relative}: "
+                f"plugin {plugin!r} and {other} both write {relative}: "
                 "a file has one owner; drop it from one of them"
             )
-        owners[relative] = f"plugin {plugin!r}"
+        owners[relative] = plugin
         target = destination / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         if path.is_symlink():
@@ -311,14 +343,14 @@ def _merge(layer: Path, destination: Path, plugin: str, owners: dict[str, str]) 
 
 
 def _checklist_items(
-    plugins: Sequence[str], answers: Mapping[str, Any], template_dir: Path
+    plugins: Sequence[str], answers: Mapping[str, Any], template_dir: Path, operation: str
 ) -> list[checklists.ChecklistItem]:
     items: list[checklists.ChecklistItem] = []
     owners: dict[str, str] = {}
     for stage in STAGE_IDS:
         calls = plugin_calls(
             "mlscaffold_checklist_items", plugins,
-            stage=stage, answers=dict(answers), template_dir=template_dir,
+            stage=stage, answers=dict(answers), template_dir=template_dir, operation=operation,
         )  # fmt: skip
         for name, result in calls:
             if result is None:
@@ -352,7 +384,9 @@ def _checklist_items(
     return items
 
 
-def _edit_pyproject(destination: Path, plugins: Sequence[str], answers: Mapping[str, Any]) -> None:
+def _edit_pyproject(
+    destination: Path, plugins: Sequence[str], answers: Mapping[str, Any], operation: str
+) -> None:
     path = destination / "pyproject.toml"
     if not path.is_file():
         return
@@ -369,7 +403,10 @@ def _edit_pyproject(destination: Path, plugins: Sequence[str], answers: Mapping[
             "fix the template"
         ) from None
     before = tomlkit.dumps(document)
-    plugin_calls("mlscaffold_pyproject", plugins, pyproject=document, answers=dict(answers))
+    plugin_calls(
+        "mlscaffold_pyproject", plugins,
+        pyproject=document, answers=dict(answers), operation=operation,
+    )  # fmt: skip
     after = tomlkit.dumps(document)
     if after != before:
         try:

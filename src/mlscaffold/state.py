@@ -2,7 +2,8 @@
 
 It records, portably, what ``render`` needs to reproduce the pristine tree: the
 template source as the user gave it and the version or commit rendered, the answers,
-and the plugins. ``update`` reads it back.
+the plugins, each file's owner and policy where they differ from the default (the
+template, ``merge``), and the migrations that have run. ``update`` reads it back.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class State:
     template_commit: str = ""
     plugins: dict[str, dict[str, str]] = field(default_factory=dict)
     mlscaffold_version: str = ""
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    migrations: list[dict[str, str]] = field(default_factory=list)
 
     def to_toml(self) -> str:
         document = tomlkit.document()
@@ -50,6 +53,16 @@ class State:
         for name, info in sorted(self.plugins.items()):
             plugins.add(name, _table(info))
         document.add("plugins", plugins)
+        if self.files:
+            files = tomlkit.table()
+            for path, info in sorted(self.files.items()):
+                files.add(path, _inline(info))
+            document.add("files", files)
+        if self.migrations:
+            ran = tomlkit.aot()
+            for entry in self.migrations:
+                ran.append(_table(entry))
+            document.add("migrations", ran)
         return tomlkit.dumps(document)
 
     @classmethod
@@ -66,6 +79,8 @@ class State:
                 answers=dict(data.get("answers", {})),
                 plugins={k: dict(v) for k, v in data.get("plugins", {}).items()},
                 mlscaffold_version=str(data.get("mlscaffold_version", "")),
+                files={str(k): dict(v) for k, v in data.get("files", {}).items()},
+                migrations=[dict(entry) for entry in data.get("migrations", [])],
             )
         except Exception as error:  # any shape problem means the same thing to the user
             problem = f"it misses {error}" if isinstance(error, KeyError) else str(error)
@@ -79,6 +94,12 @@ def _table(values: Mapping[str, Any]) -> Any:
     table = tomlkit.table()
     for key, value in values.items():
         table.add(key, value)
+    return table
+
+
+def _inline(values: Mapping[str, Any]) -> Any:
+    table = tomlkit.inline_table()
+    table.update(values)
     return table
 
 

@@ -9,6 +9,7 @@ for review (``git commit`` to keep it, ``git merge --abort`` to drop it).
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from typing import Any
 from mlscaffold import git, plugins
 from mlscaffold.checklists import CHECKLIST_FILE, carry_progress, without_progress
 from mlscaffold.errors import EXIT_CONFLICTS, MlscaffoldError
+from mlscaffold.migrations import Migration, plugin_migrations, run_stage, template_migrations
+from mlscaffold.policies import Owned
 from mlscaffold.project import author_of, state_for
 from mlscaffold.render import render
 from mlscaffold.stages import STAGES
@@ -41,6 +44,9 @@ class UpdateResult:
     up_to_date: bool = False
     dry_run: bool = False
     notes: list[str] = field(default_factory=list)
+    migrations: list[Migration] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)  # managed files the user had changed
+    restored: list[str] = field(default_factory=list)  # deleted files that came back
 
 
 @dataclass
@@ -63,12 +69,17 @@ def update_project(
     dry_run: bool = False,
     add: Sequence[str] = (),
     remove: Sequence[str] = (),
+    replace_managed: bool = False,
 ) -> UpdateResult:
     """Re-render the project's template with its plugins and merge the result.
 
     ``add`` and ``remove`` change the project's plugin set (``mlscaffold add/remove``).
-    Refuses, changing nothing, a project that is not clean, has no snapshot in its
-    history, or would be downgraded; with ``dry_run`` reports and changes nothing.
+    Each file's policy applies (see ``policies``): ``seed`` files keep the project's
+    version, ``managed`` ones take the template's (refused when the user changed one,
+    unless ``replace_managed``), and ``restore`` brings deleted files back. Migrations
+    the update crosses run before and after the merge. Refuses, changing nothing, a
+    project that is not clean, has no snapshot in its history, or would be downgraded;
+    with ``dry_run`` reports and changes nothing.
     """
     project = find_project(path)
     old = read_state(project)
@@ -92,34 +103,155 @@ def update_project(
             defaults=defaults,
             trust=trust,
             interactive=interactive,
+            operation="add" if add else "remove" if remove else "update",
         )
         new = state_for(old.template_source, rendered, chosen)
         _refuse_downgrade(old, new)
+        _keep_seeded(repo, snapshot, old, new, tree_root)
+        # A dry run shows the migrations without running them: that is how to read them.
+        pending = _migrations(old, new, rendered.migrations, chosen, trust or dry_run)
+        new.migrations = [*old.migrations, *(m.record() for m in pending)]
         write_state(tree_root, new)
         message = f"mlscaffold snapshot: {new.template_source} {new.template_version}".rstrip()
         commit, tree = git.commit_tree(
             repo.root, tree_root, repo.prefix, [snapshot],
             f"{message}\n\n{git.trailer(repo.prefix)}", author_of(new),
         )  # fmt: skip
-    result = UpdateResult(project=project, old=old, new=new, dry_run=dry_run)
+    result = UpdateResult(project=project, old=old, new=new, dry_run=dry_run, migrations=pending)
     result.notes.extend(rendered.notes)
     if tree == git.run(repo.root, "rev-parse", f"{snapshot}^{{tree}}"):
         result.up_to_date = True
         return result
     result.changes = _changes(repo.root, snapshot, commit)
     _refuse_overwriting_ignored(repo, result.changes)
+    managed = [path for path, info in new.files.items() if info.get("policy") == "managed"]
+    result.replaced = _changed_managed(repo, snapshot, commit, managed, replace_managed)
     if dry_run:
         result.conflicts = _predicted_conflicts(repo.root, commit)
         return result
+    head = git.run(repo.root, "rev-parse", "HEAD")
     added = [path for status, path in result.changes if status == "A"]
     folders = {p for path in added for p in (repo.root / path).parents if p.is_dir()}
+    if pending:  # a migration may create any file: remember which folders were there
+        folders |= {Path(dirpath) for dirpath, _, _ in os.walk(project)}
     try:
+        run_stage(pending, "before", project)
+        _commit_migrations(repo, pending, new)
         result.conflicts = _merge(repo.root, commit, message)
+        _take_template_version(repo, commit, result.replaced, result)
+        restore = [path for path, info in new.files.items() if info.get("restore")]
+        result.restored = _bring_back(repo, commit, restore, result)
+        run_stage(pending, "after", project)
+        _stage_migrated(repo, result.conflicts)
         _keep_checklist_progress(repo, snapshot, commit, result)
     except BaseException:
-        _restore(repo.root, added, folders)
+        _restore(repo.root, head, added, folders)
         raise
     return result
+
+
+def _keep_seeded(repo: _Repo, snapshot: str, old: State, new: State, tree: Path) -> None:
+    """Seed files keep the project's version: the new snapshot holds the old snapshot's
+    bytes, so the merge sees no template change to them. A seed file the new render no
+    longer makes stays too: the project owns it."""
+    seeded = {p for p, info in new.files.items() if info.get("policy") == "seed"}
+    for path, info in old.files.items():
+        if info.get("policy") == "seed" and path not in seeded:
+            seeded.add(path)
+            new.files[path] = dict(info)
+    for path in sorted(seeded):
+        before = git.blob(repo.root, snapshot, repo.path(path))
+        if before is None:
+            continue  # new in this version (or with an added plugin): written once, now
+        target = tree / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(before)
+
+
+def _migrations(
+    old: State, new: State, raw: Sequence[Any], chosen: Sequence[plugins.PluginInfo], trust: bool
+) -> list[Migration]:
+    template = template_migrations(
+        raw,
+        {"version": old.template_version, "commit": old.template_commit},
+        {"version": new.template_version, "commit": new.template_commit},
+        new.answers,
+    )
+    if template and not trust:
+        names = "; ".join(f"{m.name!r} ({m.version})" for m in template)
+        raise MlscaffoldError(
+            f"the template has migrations for this update that run commands ({names}): "
+            "read them, then pass --trust to run them"
+        )
+    return [*template, *plugin_migrations(old.plugins, chosen, new.answers)]
+
+
+def _changed_managed(
+    repo: _Repo, snapshot: str, commit: str, managed: list[str], replace: bool
+) -> list[str]:
+    """Managed files the user changed and the update would replace; refused unless
+    ``replace``, before anything is written."""
+    if not managed:
+        return []
+    paths = [repo.path(p) for p in managed]
+
+    def differ(a: str, b: str) -> set[str]:
+        names = git.run(repo.root, "diff", "--name-only", "--no-renames", a, b, "--", *paths)
+        return set(names.splitlines())
+
+    changed = sorted(differ(snapshot, "HEAD") & differ("HEAD", commit))
+    if changed and not replace:
+        raise MlscaffoldError(
+            f"you changed {', '.join(changed)}, which the template manages and the update "
+            "replaces: move your change elsewhere, or pass --replace-managed to take the "
+            "template's version (yours stays in git history)"
+        )
+    return changed
+
+
+def _commit_migrations(repo: _Repo, pending: Sequence[Migration], new: State) -> None:
+    """What the ``before`` migrations changed becomes a commit of its own: git merges only
+    from a clean index, and the change can be reviewed apart from the update."""
+    if not git.run(repo.root, "status", "--porcelain", "--untracked-files=all"):
+        return
+    names = "\n".join(f"- {m.name} ({m.source} {m.version})" for m in pending if m.when == "before")
+    git.run(repo.root, "add", "--all", "--", repo.prefix or ".")
+    git.run(
+        repo.root, *git.identity(repo.root, author_of(new)), "commit", "--quiet", "--no-verify",
+        "-m", f"mlscaffold migrations before the update to {new.template_version}\n\n{names}",
+    )  # fmt: skip
+
+
+def _take_template_version(
+    repo: _Repo, commit: str, paths: list[str], result: UpdateResult
+) -> None:
+    for path in paths:
+        if git.blob(repo.root, commit, path) is None:
+            git.run(repo.root, "rm", "--quiet", "--force", "--ignore-unmatch", "--", path)
+        else:
+            git.run(repo.root, "checkout", commit, "--", path)
+        if path in result.conflicts:
+            result.conflicts.remove(path)
+
+
+def _bring_back(repo: _Repo, commit: str, restore: list[str], result: UpdateResult) -> list[str]:
+    # Deleted by the user: absent from HEAD (the merge may have left the template's copy in
+    # the tree, as a modify/delete conflict).
+    paths = [repo.path(p) for p in restore]
+    back = [p for p in paths if git.blob(repo.root, "HEAD", p) is None
+            and git.blob(repo.root, commit, p) is not None]  # fmt: skip
+    _take_template_version(repo, commit, back, result)
+    return back
+
+
+def _stage_migrated(repo: _Repo, conflicts: list[str]) -> None:
+    """Stage what ``after`` migrations changed, except conflicted files (staging one would
+    mark it resolved)."""
+    status = git.run(repo.root, "status", "--porcelain", "--untracked-files=all", strip=False)
+    lines = status.splitlines()
+    paths = [line[3:] for line in lines if line[1] != " " and line[3:] not in conflicts]
+    if paths:
+        git.run(repo.root, "add", "--all", "--", *paths)
 
 
 def _locate(project: Path) -> _Repo:
@@ -241,17 +373,19 @@ def _merge(repo: Path, commit: str, message: str) -> list[str]:
     return sorted(set(unmerged.splitlines()))
 
 
-def _restore(repo: Path, added: list[str], folders: set[Path]) -> None:
-    """Undo a merge that failed or was interrupted part-way.
+def _restore(repo: Path, head: str, added: list[str], folders: set[Path]) -> None:
+    """Undo an update that failed or was interrupted part-way.
 
     The working tree was clean before and no added path existed (both were checked), so
-    resetting tracked files and removing the added ones restores it exactly, even when
-    git was stopped before it could record the merge for ``git merge --abort``.
+    resetting to the commit it was at (undoing any migrations commit), and removing the
+    added and untracked files, restores it exactly, even when git was stopped before it
+    could record the merge for ``git merge --abort``.
     """
     if git.run(repo, "rev-parse", "--verify", "--quiet", "MERGE_HEAD", check=False):
         git.run(repo, "merge", "--abort", check=False)
-    git.run(repo, "reset", "--hard", "--quiet", "HEAD", check=False)
-    for relative in added:
+    git.run(repo, "reset", "--hard", "--quiet", head, check=False)
+    untracked = git.run(repo, "ls-files", "--others", "--exclude-standard", check=False)
+    for relative in [*added, *untracked.splitlines()]:
         path = repo / relative
         if path.is_file() or path.is_symlink():
             path.unlink()
@@ -292,4 +426,30 @@ def diff_since_snapshot(path: Path) -> str:
     return git.run(repo.root, "diff", snapshot, "--", repo.prefix or ".")
 
 
-__all__ = ["EXIT_CONFLICTS", "STATE_FILE", "UpdateResult", "diff_since_snapshot", "update_project"]
+def list_files(path: Path) -> list[dict[str, Any]]:
+    """Each file of the last pristine snapshot: owner, policy, and whether the project has
+    changed it since (``unchanged``, ``modified`` or ``deleted``)."""
+    project = find_project(path)
+    state = read_state(project)
+    repo = _locate(project)
+    snapshot = git.find_snapshot(repo.root, repo.prefix)
+    if snapshot is None:
+        raise MlscaffoldError(_missing_snapshot(repo))
+    where = repo.prefix or "."
+    listed = git.run(repo.root, "ls-tree", "-r", "--name-only", snapshot, "--", where)
+    diff = git.run(repo.root, "diff", "--name-status", "--no-renames", snapshot, "--", where)
+    words = {"D": "deleted"}
+    changed = {line.split("\t", 1)[1]: words.get(line[0], "modified") for line in diff.splitlines()}
+    rows = []
+    for name in listed.splitlines():
+        relative = name[len(repo.prefix) + 1 :] if repo.prefix else name
+        info = Owned.from_data(state.files.get(relative, {}))
+        rows.append({"path": relative, "owner": info.owner, "policy": info.policy,
+                     "restore": info.restore, "state": changed.get(name, "unchanged")})  # fmt: skip
+    return rows
+
+
+__all__ = [
+    "EXIT_CONFLICTS", "STATE_FILE", "UpdateResult", "diff_since_snapshot", "list_files",
+    "update_project",
+]  # fmt: skip

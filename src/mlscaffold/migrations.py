@@ -1,0 +1,176 @@
+"""Migrations: steps that carry a project across a breaking change of its template or plugins.
+
+A template declares them as copier does (``_migrations`` in ``copier.yml``, each with a
+``version``, a ``command`` and a ``when`` condition on ``_stage``); they run commands, so
+only with ``--trust``. A plugin declares them through the ``mlscaffold_migrations`` hook.
+A migration runs when an update takes the project from below its version to it or above:
+``before`` the merge on the project as the user has it, or ``after`` it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlscaffold.errors import MlscaffoldError
+from mlscaffold.plugins import PluginInfo
+from mlscaffold.plugins import call as plugin_calls
+
+STAGES = ("before", "after")
+TIMEOUT = 600
+
+
+@dataclass
+class Migration:
+    source: str  # "template" or "plugin NAME"
+    version: str
+    name: str
+    when: str  # "before" or "after"
+    run: Callable[[Path], None]
+
+    def record(self) -> dict[str, str]:
+        return {"source": self.source, "version": self.version, "name": self.name,
+                "when": self.when}  # fmt: skip
+
+
+def _crossed(version: str, old: str, new: str) -> bool:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(old) < Version(version) <= Version(new)
+    except InvalidVersion:
+        return False  # without an order there is no crossing, as in copier
+
+
+def template_migrations(
+    raw: Sequence[Any], old: Mapping[str, str], new: Mapping[str, str], answers: Mapping[str, Any]
+) -> list[Migration]:
+    """The template's copier ``_migrations`` that this update crosses, per stage.
+
+    ``old`` and ``new`` hold the template's ``version`` and ``commit`` before and after.
+    """
+    from jinja2.sandbox import SandboxedEnvironment
+
+    if not _crossed(new["version"], old["version"], new["version"]):
+        return []  # no newer PEP 440 version: nothing is crossed, as in copier
+    jinja = SandboxedEnvironment()
+    found = []
+    for entry in raw if isinstance(raw, list) else []:
+        if isinstance(entry, (str, list)):
+            entry = {"command": entry}
+        legacy = isinstance(entry, Mapping) and bool({"before", "after"} & set(entry))
+        if not isinstance(entry, Mapping) or ("command" not in entry and not legacy):
+            raise MlscaffoldError(
+                f"the template's _migrations has {entry!r}: each needs a command (see copier's "
+                "migrations)"
+            )
+        version = str(entry.get("version", ""))
+        if version and not _crossed(version, old["version"], new["version"]):
+            continue
+        context = {
+            **answers,
+            "_version_from": old["commit"] or old["version"],
+            "_version_to": new["commit"] or new["version"],
+            "_version_pep440_from": old["version"],
+            "_version_pep440_to": new["version"],
+            "_version_current": version,
+            "_version_pep440_current": version,
+            "_copier_operation": "update",
+        }
+        for stage in STAGES:
+            if "command" in entry:
+                condition = str(entry.get("when", "{{ _stage == 'after' }}"))
+                rendered = jinja.from_string(condition).render({**context, "_stage": stage})
+                if rendered.strip().lower() in ("", "false", "0", "no", "off", "none"):
+                    continue
+                commands = [entry["command"]]
+            else:  # copier's older format: lists of commands under before/after
+                commands = list(entry.get(stage, []))
+            for command in commands:
+                found.append(Migration(
+                    "template", version or new["version"], _describe(command), stage,
+                    _command_runner(jinja, command, {**context, "_stage": stage},
+                                    str(entry.get("working_directory", "."))),
+                ))  # fmt: skip
+    return found
+
+
+def _describe(command: Any) -> str:
+    return command if isinstance(command, str) else " ".join(map(str, command))
+
+
+def _command_runner(
+    jinja: Any, command: Any, context: dict[str, Any], folder: str
+) -> Callable[[Path], None]:
+    def run(project: Path) -> None:
+        shell = isinstance(command, str)
+        parts = [command] if shell else list(command)
+        rendered = [jinja.from_string(str(part)).render(context) for part in parts]
+        args = rendered[0] if shell else rendered
+        cwd = (project / folder).resolve()
+        if not cwd.is_relative_to(project.resolve()):
+            raise MlscaffoldError(f"its working_directory {folder!r} is outside the project")
+        env = {**os.environ}
+        env.update({key[1:].upper(): str(value) for key, value in context.items()
+                    if key.startswith("_")})  # fmt: skip
+        result = subprocess.run(
+            args, shell=shell, cwd=cwd, env=env, capture_output=True, text=True,
+            timeout=TIMEOUT, check=False,
+        )  # fmt: skip
+        if result.returncode:
+            output = (result.stderr or result.stdout).strip().splitlines()
+            last = f": {output[-1]}" if output else ""
+            raise MlscaffoldError(f"it exited with code {result.returncode}{last}")
+
+    return run
+
+
+def plugin_migrations(
+    old_plugins: Mapping[str, Mapping[str, str]],
+    chosen: Sequence[PluginInfo],
+    answers: Mapping[str, Any],
+) -> list[Migration]:
+    """The migrations of the project's plugins that this update crosses."""
+    kept = {info.name: info for info in chosen if info.name in old_plugins}
+    found = []
+    for name, entries in plugin_calls("mlscaffold_migrations", kept, answers=dict(answers)):
+        if name not in kept:
+            continue
+        for entry in entries or []:
+            origin = f"plugin {name!r}, hook mlscaffold_migrations"
+            if not isinstance(entry, Mapping) or not callable(entry.get("run")):
+                raise MlscaffoldError(f"{origin} returned {entry!r}: each needs a callable run")
+            when = entry.get("when", "after")
+            if when not in STAGES:
+                raise MlscaffoldError(f"{origin}: when must be before or after, not {when!r}")
+            version = str(entry.get("version", ""))
+            if _crossed(version, old_plugins[name].get("version", ""), kept[name].version):
+                label = str(entry.get("name") or getattr(entry["run"], "__name__", "migration"))
+                found.append(Migration(f"plugin {name}", version, label, when, entry["run"]))
+    return found
+
+
+def run_stage(migrations: Sequence[Migration], when: str, project: Path) -> None:
+    """Run the migrations of one stage, in order; the first failure stops with its name."""
+    for migration in migrations:
+        if migration.when != when:
+            continue
+        try:
+            migration.run(project)
+        except subprocess.TimeoutExpired:
+            raise MlscaffoldError(_failed(migration, f"it ran longer than {TIMEOUT} s")) from None
+        except MlscaffoldError as error:
+            raise MlscaffoldError(_failed(migration, error.message)) from None
+        except Exception as error:
+            raise MlscaffoldError(_failed(migration, f"{type(error).__name__}: {error}")) from None
+
+
+def _failed(migration: Migration, why: str) -> str:
+    return (
+        f"migration {migration.name!r} ({migration.source} {migration.version}, {migration.when} "
+        f"the merge) failed, {why}; the update was undone and the project is as it was"
+    )

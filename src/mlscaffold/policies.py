@@ -1,0 +1,133 @@
+"""Who owns each generated file and what ``update`` may do to it.
+
+A template declares rules in its ``copier.yml`` under ``_mlscaffold: files:``, a plugin
+through the ``mlscaffold_file_policies`` hook; each maps a path pattern to a policy:
+
+- ``merge`` (the default): a 3-way merge of the user's edits with the template's;
+- ``seed``: written once (by ``new``, or when the plugin is added), never by ``update``;
+- ``managed``: the template's version replaces the file; an update stops first if the
+  user changed it, unless they ask to take the template's version;
+
+and ``restore: true`` brings a file the user deleted back at the next update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from mlscaffold.errors import MlscaffoldError
+
+POLICIES = ("merge", "seed", "managed")
+TEMPLATE_OWNER = "template"
+TEMPLATE_KEY = "_mlscaffold"
+
+
+@dataclass(frozen=True)
+class FileRule:
+    policy: str = "merge"
+    restore: bool = False
+
+
+@dataclass(frozen=True)
+class Owned:
+    owner: str
+    policy: str = "merge"
+    restore: bool = False
+
+    @property
+    def is_default(self) -> bool:
+        return (self.owner, self.policy, self.restore) == (TEMPLATE_OWNER, "merge", False)
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"owner": self.owner, "policy": self.policy}
+        if self.restore:
+            data["restore"] = True
+        return data
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Owned:
+        return cls(
+            owner=str(data.get("owner", TEMPLATE_OWNER)),
+            policy=str(data.get("policy", "merge")),
+            restore=bool(data.get("restore", False)),
+        )
+
+
+def parse_rules(raw: Any, origin: str) -> list[tuple[str, FileRule]]:
+    """``{pattern: policy | {policy: ..., restore: bool}}`` as checked rules, in order."""
+    if raw is None:
+        return []
+    if not isinstance(raw, Mapping):
+        raise MlscaffoldError(
+            f"{origin}: file policies must map path patterns to a policy, got {type(raw).__name__}"
+        )
+    rules = []
+    for pattern, value in raw.items():
+        spec = {"policy": value} if isinstance(value, str) else value
+        if not isinstance(spec, Mapping) or set(spec) - {"policy", "restore"}:
+            raise MlscaffoldError(
+                f"{origin}: the rule for {pattern!r} must be a policy name or "
+                "{policy: ..., restore: true}"
+            )
+        policy = spec.get("policy", "merge")
+        if policy not in POLICIES:
+            raise MlscaffoldError(
+                f"{origin}: unknown policy {policy!r} for {pattern!r}: use one of "
+                f"{', '.join(POLICIES)}"
+            )
+        restore = spec.get("restore", False)
+        if not isinstance(restore, bool):
+            raise MlscaffoldError(f"{origin}: restore for {pattern!r} must be true or false")
+        if not isinstance(pattern, str) or not pattern or pattern.startswith("/"):
+            raise MlscaffoldError(
+                f"{origin}: {pattern!r} is not a path pattern relative to the project"
+            )
+        rules.append((pattern, FileRule(policy, restore)))
+    return rules
+
+
+def template_rules(template: Path) -> list[tuple[str, FileRule]]:
+    """The rules a template declares in its ``copier.yml`` (or ``copier.yaml``)."""
+    config = template_config(template)
+    section = config.get(TEMPLATE_KEY) or {}
+    if not isinstance(section, Mapping):
+        raise MlscaffoldError(f"the template's {TEMPLATE_KEY} key must be a mapping")
+    return parse_rules(section.get("files"), f"the template's {TEMPLATE_KEY}.files")
+
+
+def template_config(template: Path) -> dict[str, Any]:
+    import yaml
+
+    for name in ("copier.yml", "copier.yaml"):
+        path = template / name
+        if path.is_file():
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            except yaml.YAMLError:
+                # copier's own tags (!include) are beyond a plain YAML reader; copier has
+                # already read the file, so only mlscaffold's keys are out of sight.
+                return {}
+            return data if isinstance(data, dict) else {}
+    return {}
+
+
+def assign(
+    paths: Iterable[str],
+    owners: Mapping[str, str],
+    rules: Mapping[str, list[tuple[str, FileRule]]],
+) -> dict[str, Owned]:
+    """Each path's owner and rule: the owner's last matching pattern wins, as in
+    ``.gitattributes``; ``*`` matches across folders."""
+    result = {}
+    for path in paths:
+        owner = owners.get(path, TEMPLATE_OWNER)
+        rule = FileRule()
+        for pattern, candidate in rules.get(owner, []):
+            if fnmatchcase(path, pattern):
+                rule = candidate
+        result[path] = Owned(owner, rule.policy, rule.restore)
+    return result
