@@ -20,7 +20,7 @@ from mlscaffold.cli import app
 from mlscaffold.errors import MlscaffoldError
 from mlscaffold.project import create_project
 from mlscaffold.state import read_state
-from mlscaffold.update import list_files, update_project
+from mlscaffold.update import update_project
 
 POLICIES = """\
 _subdirectory: template
@@ -76,7 +76,9 @@ def platform_template(make_template):
 
 def project_at_v1(template: Path, tmp_path: Path, edits=None, deletes=()) -> Path:
     project = tmp_path / "demo"
-    create_project(project, template=str(template), vcs_ref="v1.0.0", defaults=True, interactive=False)
+    create_project(
+        project, template=str(template), vcs_ref="v1.0.0", defaults=True, interactive=False
+    )
     for relative, text in (edits or {}).items():
         (project / relative).write_text(text)
     for relative in deletes:
@@ -186,7 +188,7 @@ def test_a_changed_managed_file_stops_the_update_before_anything_is_written(
 def test_template_migrations_need_trust(platform_template, tmp_path):
     project = project_at_v1(platform_template, tmp_path)
     before = snapshot(tmp_path)
-    with pytest.raises(MlscaffoldError, match="git mv stages/03-model.*pass --trust"):
+    with pytest.raises(MlscaffoldError, match=r"git mv stages/03-model.*pass --trust"):
         update(project, trust=False)
     assert snapshot(tmp_path) == before
 
@@ -247,7 +249,9 @@ def test_hook_mlscaffold_migrations(make_template, tmp_path, versioned_plugin):
     version, calls, _ = versioned_plugin
     template = make_template(files={"configs/.keep": "", "acme.toml": "key = 1\n"})
     project = tmp_path / "demo"
-    create_project(project, template=str(template), defaults=True, interactive=False, plugins=["acme"])
+    create_project(
+        project, template=str(template), defaults=True, interactive=False, plugins=["acme"]
+    )
     update_project(project, interactive=False)  # still 1.0: nothing crosses
     assert calls == []
     version["now"] = "2.1"
@@ -270,7 +274,9 @@ def test_a_failing_plugin_migration_names_itself_and_changes_nothing(
     version, calls, failing = versioned_plugin
     template = make_template(files={"configs/.keep": "", "acme.toml": "key = 1\n"})
     project = tmp_path / "demo"
-    create_project(project, template=str(template), defaults=True, interactive=False, plugins=["acme"])
+    create_project(
+        project, template=str(template), defaults=True, interactive=False, plugins=["acme"]
+    )
     version["now"], failing["on"] = "2.0", True
     before = snapshot(tmp_path)
     with pytest.raises(MlscaffoldError) as caught:
