@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from mlscaffold.project import Created
-from mlscaffold.status import ProjectStatus, StageStatus
-from mlscaffold.update import UpdateResult
+if TYPE_CHECKING:  # only for annotations: `--help` must not import the rendering machinery
+    from mlscaffold.project import Created
+    from mlscaffold.status import ProjectStatus, StageStatus
+    from mlscaffold.update import UpdateResult
 
 #: Set by ``--verbose``: list every file created or changed.
 verbose = False
