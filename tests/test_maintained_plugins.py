@@ -78,9 +78,23 @@ def test_dagster_plugin_orchestrates_the_pipeline(installed_cli, project_venv, t
     assert rerunnable["verified"] is True
 
 
+def test_dask_plugin_scores_and_searches_on_a_local_cluster(installed_cli, project_venv, tmp_path):
+    project, suite = generate(installed_cli, project_venv, tmp_path, "scaled", ["dask"])
+    assert suite.count("tests/test_dask_compute.py::") == 4
+    env = project_env(project_venv)
+    run(["make", "promote"], project, env)
+    compute = [project_venv / "python", "-m", "scaled.compute"]
+    out = project / "reports" / "dask-predictions.csv"
+    run([*compute, "batch", "data/processed/test.csv", out], project, env)
+    test_rows = (project / "data" / "processed" / "test.csv").read_text().count("\n")
+    assert out.read_text().count("\n") == test_rows
+    run([*compute, "search"], project, env)
+    assert json.loads((project / "reports" / "search.json").read_text())["best_params"]
+
+
 def test_maintained_plugins_together(installed_cli, project_venv, tmp_path):
-    everything = ["mlflow", "dvc", "responsible-ai", "dagster"]
+    everything = ["mlflow", "dvc", "responsible-ai", "dagster", "dask"]
     _, suite = generate(installed_cli, project_venv, tmp_path, "together", everything)
     for test_file in ("test_mlflow_tracking.py", "test_dvc_pipeline.py", "test_fairness.py",
-                      "test_orchestration.py"):  # fmt: skip
+                      "test_orchestration.py", "test_dask_compute.py"):  # fmt: skip
         assert f"{test_file}::" in suite
