@@ -112,6 +112,7 @@ def test_policies_are_recorded_and_listed(platform_template, tmp_path, runner):
     assert "managed" in table.stdout and "seed" in table.stdout
 
 
+@pytest.mark.reliability("user edits on update")
 def test_one_update_brings_a_project_to_v2(platform_template, tmp_path):
     edits = {"stages/01-scoping/charter.md": "our charter\n",
              "stages/03-model/notes.md": "line 1\nline 2, ours\nline 3\n",
@@ -165,6 +166,7 @@ def test_a_deleted_seed_file_stays_deleted(platform_template, tmp_path):
     assert not (project / "stages/01-scoping/charter.md").exists()
 
 
+@pytest.mark.reliability("user edits on update")
 def test_a_changed_managed_file_stops_the_update_before_anything_is_written(
     platform_template, tmp_path, runner
 ):
@@ -185,6 +187,7 @@ def test_a_changed_managed_file_stops_the_update_before_anything_is_written(
     assert "took the template's version of .github/workflows/ci.yml" in taken.stdout
 
 
+@pytest.mark.reliability("hostile templates")
 def test_template_migrations_need_trust(platform_template, tmp_path):
     project = project_at_v1(platform_template, tmp_path)
     before = snapshot(tmp_path)
@@ -193,6 +196,7 @@ def test_template_migrations_need_trust(platform_template, tmp_path):
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.reliability("faults")
 def test_a_failing_migration_leaves_the_project_as_it_was(platform_template, tmp_path):
     text = (platform_template / "copier.yml").read_text()
     failing = "  - version: v2.0.0\n    command: touch half-done.txt && exit 7\n"
@@ -268,6 +272,7 @@ def test_hook_mlscaffold_migrations(make_template, tmp_path, versioned_plugin):
     assert calls == ["move"]
 
 
+@pytest.mark.reliability("misbehaving plugins")
 def test_a_failing_plugin_migration_names_itself_and_changes_nothing(
     make_template, tmp_path, versioned_plugin
 ):
@@ -337,6 +342,7 @@ def test_hook_mlscaffold_file_policies(make_template, tmp_path, register_plugin,
     assert operations == ["new", "add", "update", "remove"]
 
 
+@pytest.mark.reliability("hostile templates")
 def test_file_rules_are_checked(make_template, tmp_path, runner):
     bad = POLICIES.replace('"docs/required.md": {restore: true}', '"docs/*": replace')
     template = make_template("bad", copier_yml=bad, files=V1)
