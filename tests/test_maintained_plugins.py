@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 
 import pytest
 from conftest import REPO, project_env, run
+
+from mlscaffold.errors import EXIT_CHECK_FAILED
 
 pytestmark = pytest.mark.slow
 
@@ -63,17 +66,22 @@ def test_responsible_ai_plugin_evaluates_groups(installed_cli, project_venv, tmp
 
 def test_dagster_plugin_orchestrates_the_pipeline(installed_cli, project_venv, tmp_path):
     project, suite = generate(installed_cli, project_venv, tmp_path, "orchestrated", ["dagster"])
-    assert suite.count("tests/test_orchestration.py::") == 6
+    assert suite.count("tests/test_orchestration.py::") == 7
     env = project_env(project_venv)
-    drift = [project_venv / "python", "-m", "orchestrated.orchestration", "continual-learning"]
-    ran = run([*drift, "--simulate-shift"], project, env).stdout
-    assert "check_drift -> retrain.prepare_data" in ran and "retrain.promote_model ran" in ran
-    assert (project / "models" / "promoted.json").is_file()
+    jobs = [project_venv / "python", "-m", "orchestrated.orchestration"]
+    trained = run([*jobs, "training"], project, env).stdout
+    assert "retrain.promote_model: promoted model" in trained
+    ran = run([*jobs, "continual-learning", "--simulate-shift"], project, env).stdout
+    assert "decision: retrain" in ran and ran.count("promoted model") == 1
     # `--run` runs the item's command with the project's `python`, first on PATH here.
     status_env = {k: v for k, v in env.items() if k != "MLSCAFFOLD_LOAD_PLUGINS"}
-    status = run([installed_cli, "status", "--json", "--run", "--stage", "deployment"],
-                 project, status_env)  # fmt: skip
-    items = json.loads(status.stdout)["stages"][0]["items"]
+    # `check` exits 3 while other required deployment items are open; this one is verified.
+    checked = subprocess.run(
+        [installed_cli, "check", "--json", "--run", "--stage", "deployment"],
+        cwd=project, env=status_env, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert checked.returncode == EXIT_CHECK_FAILED, checked.stderr
+    items = json.loads(checked.stdout)["stages"][0]["items"]
     rerunnable = next(i for i in items if i["id"] == "dagster.deployment.pipeline-rerunnable")
     assert rerunnable["verified"] is True
 

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from dagster import DagsterInstance, RunConfig
+from dagster import DagsterEventType, DagsterInstance, RunConfig
 
 from ..config import project_paths
 from ..errors import ProjectError
@@ -30,23 +30,30 @@ def run(name: str, root: Path | None, current: Path | None, simulate_shift: bool
     if name == "continual-learning":
         check = DriftCheck(current=str(current or ""), simulate_shift=simulate_shift)
         ops["check_drift"] = check
+    runs = instance()
     result = definitions.resolve_job_def(JOBS[name]).execute_in_process(
-        # Step events stay in the run's history; the terminal shows what the steps say.
-        run_config=RunConfig(ops=ops, loggers={"console": {"config": {"log_level": "INFO"}}}),
+        # Dagster's console log would print a traceback for a failing step; what the steps
+        # said is read back from the run's log below instead, one line each.
+        run_config=RunConfig(ops=ops, loggers={"console": {"config": {"log_level": "CRITICAL"}}}),
         resources={"project": Project(root=str(paths.root))},
-        instance=instance(),
+        instance=runs,
         raise_on_error=False,
     )
-    steps = [event.step_key for event in result.all_events if event.is_step_success]
-    print(f"{name}: {' -> '.join(steps) or 'no step'} ran")
-    if result.success:
-        return 0
-    for event in result.all_events:
-        if event.is_step_failure:
+    failures = []
+    for entry in runs.all_logs(result.run_id):
+        event = entry.dagster_event
+        if event is None:  # what the steps and the engine said
+            print(f"{entry.step_key}: {entry.user_message}")
+        elif event.event_type == DagsterEventType.STEP_UP_FOR_RETRY:
+            print(f"{event.step_key}: failed, retrying")
+        elif event.is_step_failure:
             error = event.step_failure_data.user_failure_data
             detail = error.description if error else event.step_failure_data.error.message
-            print(f"error: step {event.step_key} failed: {detail.strip()}", file=sys.stderr)
-    return 1
+            failures.append(f"error: step {event.step_key} failed: {detail.strip()}")
+    for failure in failures:
+        print(failure, file=sys.stderr)
+    print(f"{name}: {'done' if result.success else 'failed'} (Dagster run {result.run_id[:8]})")
+    return 0 if result.success else 1
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -43,21 +43,20 @@ class Project(ConfigurableResource):
 
 
 @contextmanager
-def step(context: OpExecutionContext, name: str):
+def step(name: str):
     """A project error (bad config, a model that fails the gate) fails the run at once:
     retrying cannot fix it. Anything else (a full disk, a lost mount) is retried."""
     try:
         yield
     except ProjectError as error:
         raise Failure(description=f"{name}: {error}", allow_retries=False) from None
-    context.log.info(f"{name} done")
 
 
 @op(ins={"start": In(Nothing)})
 def prepare_data(context: OpExecutionContext, project: Project) -> None:
     from ..data import run
 
-    with step(context, "data"):
+    with step("data"):
         summary = run(project.paths())
         context.log.info(f"{summary['train_rows']} train rows, raw sha256 {summary['sha256'][:12]}")
 
@@ -66,7 +65,7 @@ def prepare_data(context: OpExecutionContext, project: Project) -> None:
 def train_model(context: OpExecutionContext, project: Project) -> None:
     from ..modeling.train import train
 
-    with step(context, "train"):
+    with step("train"):
         metadata = train(project.paths())
         context.log.info(f"trained {metadata['estimator']} as model {metadata['model_version']}")
 
@@ -75,17 +74,19 @@ def train_model(context: OpExecutionContext, project: Project) -> None:
 def evaluate_model(context: OpExecutionContext, project: Project) -> None:
     from ..modeling.evaluate import evaluate
 
-    with step(context, "evaluate"):
+    with step("evaluate"):
         report = evaluate(project.paths())
-        context.log.info(f"model metrics {report['model']}")
+    metrics = ", ".join(f"{name} {value:.4f}" for name, value in sorted(report["model"].items()))
+    context.log.info(f"model {metrics}")
 
 
 @op(ins={"evaluated": In(Nothing)})
 def promote_model(context: OpExecutionContext, project: Project) -> dict[str, Any]:
     from ..serving.promote import promote
 
-    with step(context, "promote"):
+    with step("promote"):
         decision = promote(project.paths())
+    context.log.info(f"promoted model {decision['model_version']}")
     return decision
 
 
@@ -101,7 +102,7 @@ def check_drift(context: OpExecutionContext, config: DriftCheck, project: Projec
     """Stage 5's decision: only the output it yields runs what follows it."""
     from ..monitoring.drift import run
 
-    with step(context, "drift"):
+    with step("drift"):
         current = Path(config.current) if config.current else None
         report = run(project.paths(), current, config.simulate_shift)
     drifting = ", ".join(report["drifting"]) or "none"
