@@ -84,9 +84,7 @@ def update_project(
     project = find_project(path)
     old = read_state(project)
     repo = _open_repo(project)
-    snapshot = git.find_snapshot(repo.root, repo.prefix)
-    if snapshot is None:
-        raise MlscaffoldError(_missing_snapshot(repo))
+    snapshot = _last_snapshot(repo)
     chosen = _plugin_set(old, add, remove)
     if (add or remove) and vcs_ref is None and old.template_commit:
         vcs_ref = old.template_commit  # a plugin change alone: keep the template where it is
@@ -295,6 +293,13 @@ def _open_repo(project: Path) -> _Repo:
     return repo
 
 
+def _last_snapshot(repo: _Repo) -> str:
+    snapshot = git.find_snapshot(repo.root, repo.prefix)
+    if snapshot is None:
+        raise MlscaffoldError(_missing_snapshot(repo))
+    return snapshot
+
+
 def _missing_snapshot(repo: _Repo) -> str:
     if git.run(repo.root, "rev-parse", "--is-shallow-repository") == "true":
         return (
@@ -420,9 +425,7 @@ def _keep_checklist_progress(repo: _Repo, base: str, commit: str, result: Update
 def diff_since_snapshot(path: Path) -> str:
     """The project's own changes since its last pristine snapshot, as ``git diff``."""
     repo = _locate(find_project(path))
-    snapshot = git.find_snapshot(repo.root, repo.prefix)
-    if snapshot is None:
-        raise MlscaffoldError(_missing_snapshot(repo))
+    snapshot = _last_snapshot(repo)
     return git.run(repo.root, "diff", snapshot, "--", repo.prefix or ".")
 
 
@@ -432,9 +435,7 @@ def list_files(path: Path) -> list[dict[str, Any]]:
     project = find_project(path)
     state = read_state(project)
     repo = _locate(project)
-    snapshot = git.find_snapshot(repo.root, repo.prefix)
-    if snapshot is None:
-        raise MlscaffoldError(_missing_snapshot(repo))
+    snapshot = _last_snapshot(repo)
     where = repo.prefix or "."
     listed = git.run(repo.root, "ls-tree", "-r", "--name-only", snapshot, "--", where)
     diff = git.run(repo.root, "diff", "--name-status", "--no-renames", snapshot, "--", where)
