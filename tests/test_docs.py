@@ -97,3 +97,48 @@ def test_docs_site_builds_with_warnings_as_errors(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "site" / "reference" / "cli" / "index.html").is_file()
+
+
+def test_exit_code_table_matches_the_code():
+    from mlscaffold.errors import EXIT_CHECK_FAILED, EXIT_CONFLICTS
+
+    table = (REPO / "docs" / "reference" / "exit-codes.md").read_text()
+    rows = dict(re.findall(r"^\| (\d) \| (.+) \|$", table, re.M))
+    assert set(rows) == {"0", "1", "2", str(EXIT_CHECK_FAILED), str(EXIT_CONFLICTS)}
+    assert rows[str(EXIT_CHECK_FAILED)].startswith("`check`")
+    assert rows[str(EXIT_CONFLICTS)].startswith("`update`, `add`, `remove`")
+
+
+def test_state_file_reference_shows_every_key_the_code_writes():
+    """The documented example and a state file the code writes have the same keys."""
+    import tomlkit
+
+    from mlscaffold.state import State
+
+    written = tomlkit.parse(State(
+        template_source="builtin:project", template_version="0.1.0", template_commit="abc",
+        answers={"project_name": "churn-model"}, mlscaffold_version="0.1.0",
+        plugins={"acme": {"distribution": "mlscaffold-acme", "version": "0.1.0"}},
+        files={"charter.md": {"owner": "template", "policy": "seed", "restore": True}},
+        migrations=[{"source": "template", "version": "v2", "name": "x", "when": "before"}],
+    ).to_toml()).unwrap()  # fmt: skip
+    page = (REPO / "docs" / "reference" / "files.md").read_text()
+    section = page.split("## `.mlscaffold.toml`", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```toml\n(.*?)```", section, re.S)
+    documented = tomlkit.parse("\n".join(blocks)).unwrap()
+
+    def keys(data, prefix=""):
+        found = set()
+        for key, value in data.items():
+            found.add(prefix + key)
+            if isinstance(value, dict) and prefix + key not in ("answers", "files", "plugins"):
+                found |= keys(value, f"{prefix}{key}.")
+            if isinstance(value, list) and value and isinstance(value[0], dict):
+                found |= keys(value[0], f"{prefix}{key}[].")
+        return found
+
+    assert keys(documented) == keys(written)
+    # every field of a file entry and of a plugin entry is shown
+    entry_fields = {k for entry in documented["files"].values() for k in entry}
+    assert entry_fields == {"owner", "policy", "restore"}
+    assert set(next(iter(documented["plugins"].values()))) == {"distribution", "version"}
