@@ -11,6 +11,7 @@ measured in the same run, alternating the two commands so that both see the same
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -157,6 +158,18 @@ def run_benchmarks(quick: bool, runs: int) -> list[tuple[str, str, dict, dict | 
                 runs,
             )
             rows.append(("create", label, create["mlscaffold"], create["copier"]))
+        every = maintained_plugins()
+        if every:
+            chosen = [arg for name in every for arg in ("--plugin", name)]
+            create = measure(
+                {
+                    "copier": lambda: _copy(builtin, fresh()),
+                    "mlscaffold": lambda: _new(builtin, fresh(), chosen),
+                },
+                runs,
+            )
+            label = f"built-in template + {len(every)} plugins ({', '.join(every)})"
+            rows.append(("create", label, create["mlscaffold"], create["copier"]))
 
         # 3. update v1 -> v2 of a 40-file git template, with user edits
         template = tagged_template(work / "tagged", 10 if quick else 40)
@@ -237,6 +250,17 @@ def run_benchmarks(quick: bool, runs: int) -> list[tuple[str, str, dict, dict | 
             template = str(synthetic_template(work / f"s{files}", files))
             result = measure({"mlscaffold": lambda t=template: _new(t, fresh())}, runs)
             rows.append(("scale", f"new, {files} files", result["mlscaffold"], None))
+            tagged = tagged_template(work / f"tagged-{files}", files)
+            project = work / f"scaled-{files}"
+            _run([MLSCAFFOLD, "-q", "new", str(project), "--defaults", "--template", str(tagged),
+                  "--vcs-ref", "v1.0.0"])  # fmt: skip
+            result = measure(
+                {"mlscaffold": lambda p=project: (
+                    [MLSCAFFOLD, "-q", "update", "--defaults", "--vcs-ref", "v2.0.0"], p, undo(p)
+                )},
+                runs,
+            )  # fmt: skip
+            rows.append(("scale", f"update, {files} files", result["mlscaffold"], None))
         for count in [0, 5] if quick else [0, 5, 20]:
             folder = work / f"plugins-{count}"
             folder.mkdir()
@@ -270,6 +294,16 @@ def run_benchmarks(quick: bool, runs: int) -> list[tuple[str, str, dict, dict | 
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return rows
+
+
+def maintained_plugins() -> list[str]:
+    """The plugins of this repository's plugins/ folder that are installed here."""
+    listed = subprocess.run(
+        [MLSCAFFOLD, "plugins", "--json"], env=ENV, check=True, capture_output=True, text=True
+    )
+    installed = {p["distribution"]: p["name"] for p in json.loads(listed.stdout)["plugins"]}
+    folders = sorted(path.name for path in (REPO / "plugins").iterdir())
+    return [installed[name] for name in folders if name in installed]
 
 
 def _run(command: list[str]) -> None:

@@ -22,3 +22,5 @@ def test_benchmark_script_writes_every_scenario(tmp_path):
     for scenario in ("| start-up |", "| create |", "| update |", "| scale |", "| status |"):
         assert scenario in table
     assert "copier 9." in table and "| ratio |" in table
+    assert "| scale | update, 40 files |" in table
+    assert "plugins (dagster, dask, dvc, mlflow, responsible-ai)" in table
