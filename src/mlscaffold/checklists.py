@@ -169,23 +169,25 @@ def render_markdown(stage_id: str, items: Iterable[ChecklistItem]) -> str:
 
 def render_definitions(items: Iterable[ChecklistItem]) -> str:
     """``stages/checklist.toml``: every item with its verification, for status and check."""
-    document = tomlkit.document()
-    document.add(tomlkit.comment("Checklist definitions, written by mlscaffold: tick items in the"))
-    document.add(tomlkit.comment("stages' CHECKLIST.md files, not here."))
-    document.add("schema_version", 1)
-    entries = tomlkit.aot()
+    # A file mlscaffold writes whole and never edits: tomli-w writes it ten times faster
+    # than tomlkit, which only pays off for files people edit.
+    import tomli_w
+
+    entries = []
     for item in items:
-        table = tomlkit.table()
-        table.update({"id": item.id, "stage": item.stage, "title": item.title})
+        entry: dict[str, Any] = {"id": item.id, "stage": item.stage, "title": item.title}
         if item.why:
-            table["why"] = item.why
-        table["source"] = list(item.source)
-        table["required"] = item.required
+            entry["why"] = item.why
+        entry["source"] = list(item.source)
+        entry["required"] = item.required
         if item.verify:
-            table["verify"] = dict(item.verify)
-        entries.append(table)
-    document.add("item", entries)
-    return tomlkit.dumps(document)
+            entry["verify"] = dict(item.verify)
+        entries.append(entry)
+    header = (
+        "# Checklist definitions, written by mlscaffold: tick items in the\n"
+        "# stages' CHECKLIST.md files, not here.\n"
+    )
+    return header + tomli_w.dumps({"schema_version": 1, "item": entries})
 
 
 def load_definitions(project: Path) -> dict[str, ChecklistItem]:

@@ -79,8 +79,9 @@ def render(
         owners = _render_layers(destination, plugins, answers, trust, operation)
         _check_size(destination)
         items = _checklist_items(plugins, answers, template.path, operation)
-        rules = {policies.TEMPLATE_OWNER: policies.template_rules(template.path)}
-        migrations = policies.template_config(template.path).get("_migrations") or []
+        config = policies.template_config(template.path)
+        rules = {policies.TEMPLATE_OWNER: policies.template_rules(config)}
+        migrations = config.get("_migrations") or []
     rules.update(_plugin_rules(plugins, answers, operation))
     checklists.write_checklists(destination, items)
     _edit_pyproject(destination, plugins, answers, operation)
