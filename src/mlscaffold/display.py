@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -72,15 +74,17 @@ def print_stage_items(console: Console, stage_status: StageStatus) -> None:
 
 def print_created(console: Console, created: Created) -> None:
     """What ``new`` made: a short tree (every file with --verbose)."""
+    if console.quiet:
+        return
     from rich.tree import Tree
 
     state = created.state
     commit = f", first commit {created.commit[:10]}" if created.commit else ""
-    files = sorted(
-        p.relative_to(created.path)
-        for p in created.path.rglob("*")
-        if p.is_file() and ".git" not in p.relative_to(created.path).parts
-    )
+    files = []
+    for folder, subfolders, names in os.walk(created.path):
+        subfolders[:] = [name for name in subfolders if name != ".git"]  # not its objects
+        files += [Path(folder, name).relative_to(created.path) for name in names]
+    files.sort()
     version = f" {state.template_version}" if state.template_version else ""
     console.print(
         f"[green]Created[/green] {escape(created.path.name)} from "
