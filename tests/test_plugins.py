@@ -246,6 +246,44 @@ def test_unknown_plugin_lists_the_installed_ones(runner, tmp_path, register_plug
     )
 
 
+def test_entry_points_are_read_as_importlib_metadata_reads_them():
+    import importlib.metadata
+
+    for group in ("console_scripts", "mlscaffold", "pytest11"):
+        expected = {(ep.name, ep.value) for ep in importlib.metadata.entry_points(group=group)}
+        found = {(name, value) for name, value, _ in plugins.entry_points(group)}
+        assert found == expected, group
+    assert plugins.entry_points("console_scripts")  # the comparison above compared something
+
+
+def test_an_installed_plugin_is_found_through_its_entry_point(tmp_path, monkeypatch):
+    (tmp_path / "acme_plugin.py").write_text(
+        "from mlscaffold import hookimpl\n\n\n@hookimpl\ndef mlscaffold_questions():\n"
+        "    return {}\n"
+    )
+    metadata = tmp_path / "acme_plugin-1.2.dist-info"
+    metadata.mkdir()
+    (metadata / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-plugin\nVersion: 1.2\n")
+    (metadata / "entry_points.txt").write_text(
+        "[console_scripts]\nacme = acme_plugin:main\n\n"
+        "# installers may leave comments\n[mlscaffold]\nacme = acme_plugin\n"
+    )
+    shadowed = tmp_path / "later" / "acme_plugin-0.9.dist-info"  # the first on sys.path wins
+    shadowed.mkdir(parents=True)
+    (shadowed / "entry_points.txt").write_text("[mlscaffold]\nold-acme = acme_plugin\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "later"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(plugins, "_folders", {})
+    monkeypatch.setenv("MLSCAFFOLD_LOAD_PLUGINS", "acme,old-acme")
+    monkeypatch.setattr(plugins, "_loaded", False)
+    try:
+        assert plugins.installed() == [
+            plugins.PluginInfo("acme", "acme-plugin", "1.2", ("mlscaffold_questions",))
+        ]
+    finally:
+        plugins.pm.unregister(name="acme")
+
+
 @pytest.mark.reliability("misbehaving plugins")
 def test_misspelled_hook_fails_loudly(register_plugin, monkeypatch):
     register_plugin(SimpleNamespace(mlscaffold_templats=hookimpl(lambda: [])), "typo")
@@ -268,7 +306,7 @@ def test_plugins_command(runner, register_plugin):
         {"name": "acme", "distribution": "", "version": "", "hooks": hooks, "stages": []}
     ]
     table = runner.invoke(app, ["plugins"])
-    assert "acme" in table.stdout and "mlscaffold_questions" in table.stdout
+    assert table.stdout.splitlines()[1].split() == ["acme", "pyproject,", "questions"]
 
 
 def test_every_hook_has_a_test_and_a_docstring():

@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomlkit
-
 from mlscaffold.errors import MlscaffoldError
 from mlscaffold.stages import STAGE_IDS, STAGES
 
@@ -43,6 +41,8 @@ def read_toml(text: str) -> dict[str, Any]:
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10: tomlkit, which mlscaffold needs anyway
+        import tomlkit
+
         return tomlkit.parse(text).unwrap()
     return tomllib.loads(text)
 

@@ -6,21 +6,24 @@ Typer lives here only; library modules return values or raise MlscaffoldError.
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from typer.core import TyperGroup
 
-from mlscaffold import __version__, display
+import mlscaffold
+from mlscaffold import display
 from mlscaffold.errors import MlscaffoldError
 
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+#: Set by ``--quiet``: print only errors and --json output.
+quiet_mode = False
 
 
 # The machine, not mlscaffold, is at fault: a full disk, a quota, a read-only place.
@@ -50,7 +53,45 @@ class _Group(TyperGroup):
 
 
 def _report(error: MlscaffoldError) -> None:
-    errors.print(f"[red]Error:[/red] {escape(error.message)}", soft_wrap=True)
+    _say(error.message, label="Error:", colour="red", err=True)
+
+
+def _say(message: str, *, label: str = "", colour: str = "", err: bool = False) -> None:
+    """One line, printed without rich: errors, notes and the short results of quick commands.
+
+    Importing rich costs more than everything else `status` or `check` does; tables and
+    trees use it (``_console``). Colour follows rich's conventions: only on a terminal,
+    never with NO_COLOR, always with FORCE_COLOR.
+    """
+    if quiet_mode and not err:
+        return
+    if label:
+        message = f"{typer.style(label, fg=colour)} {message}"
+    force = None
+    if os.environ.get("NO_COLOR"):
+        force = False
+    elif os.environ.get("FORCE_COLOR"):
+        force = True
+    typer.echo(message, err=err, color=force)
+
+
+def _problems(problems: list[str]) -> None:
+    for problem in problems:
+        _say(problem, label="Problem:", colour="yellow", err=True)
+
+
+def _json(data: object) -> None:
+    import json
+
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@functools.cache
+def _console() -> Console:
+    """rich's console for tables, trees and spinners, made on first use."""
+    from rich.console import Console
+
+    return Console(highlight=False, quiet=quiet_mode)
 
 
 app = typer.Typer(
@@ -78,7 +119,7 @@ NoGitOption = Annotated[
 
 def _show_version(value: bool) -> None:
     if value:
-        typer.echo(f"mlscaffold {__version__}")
+        typer.echo(f"mlscaffold {mlscaffold.__version__}")
         raise typer.Exit()
 
 
@@ -97,7 +138,9 @@ def _root(
         bool, typer.Option("--verbose", "-v", help="Print every file created or changed.")
     ] = False,
 ) -> None:
-    console.quiet = quiet
+    global quiet_mode
+    quiet_mode = quiet
+    _console.cache_clear()  # a new invocation in the same process (tests) starts afresh
     display.verbose = verbose and not quiet
 
 
@@ -122,7 +165,7 @@ def _complete_plugin(incomplete: str) -> list[str]:
     from mlscaffold import plugins
 
     try:
-        return [p.name for p in plugins.installed() if p.name.startswith(incomplete)]
+        return [name for name in plugins.names() if name.startswith(incomplete)]
     except MlscaffoldError:  # a broken plugin must not break the shell
         return []
 
@@ -193,18 +236,17 @@ def new(
             plugins=plugin or [],
         )
     for note in created.notes:
-        errors.print(f"[yellow]Note:[/yellow] {escape(note)}", soft_wrap=True)
-    display.print_created(console, created)
+        _say(note, label="Note:", colour="yellow", err=True)
+    if not quiet_mode:
+        display.print_created(_console(), created)
     if created.state.template_source == "builtin:project":
-        console.print(
+        _say(
             "Next steps:\n"
             f"  1. cd {dest}\n"
             "  2. python -m venv .venv && . .venv/bin/activate && pip install -e '.[dev]'\n"
             "  3. make all     # data -> train -> evaluate -> promote -> drift -> business\n"
             "Then work through stages/01-scoping ... 06-business-analysis; "
-            "`mlscaffold status` shows where you stand.",
-            soft_wrap=True,
-            markup=False,
+            "`mlscaffold status` shows where you stand."
         )
 
 
@@ -212,9 +254,9 @@ def _working(message: str, quiet: bool):
     """A spinner on a terminal for what may take more than a second; nothing otherwise."""
     from contextlib import nullcontext
 
-    if quiet or console.quiet or not console.is_terminal:
+    if quiet or quiet_mode or not sys.stdout.isatty():
         return nullcontext()
-    return console.status(message)
+    return _console().status(message)
 
 
 def _ask_plugins() -> list[str]:
@@ -263,15 +305,13 @@ def plugin_new(
         use_git=not no_git,
         interactive=sys.stdin.isatty(),
     )
-    console.print(f"[green]Created[/green] plugin package {escape(str(target))}")
-    console.print(
+    _say(f"plugin package {target}", label="Created", colour="green")
+    _say(
         "Next steps:\n"
         f"  cd {target}\n"
         "  python -m venv .venv && .venv/bin/pip install -e '.[test]'\n"
         "  .venv/bin/python -m pytest\n"
-        f"  Then, in an environment with the plugin installed: mlscaffold new demo --plugin {name}",
-        soft_wrap=True,
-        markup=False,
+        f"  Then, in an environment with the plugin installed: mlscaffold new demo --plugin {name}"
     )
 
 
@@ -280,10 +320,6 @@ def list_plugins(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
 ) -> None:
     """List the installed plugins a project can use."""
-    import json
-
-    from rich.table import Table
-
     from mlscaffold import plugins
 
     found = [(p, plugins.stages_of(p.name)) for p in plugins.installed()]
@@ -293,17 +329,17 @@ def list_plugins(
              "hooks": list(p.hooks), "stages": stages}
             for p, stages in found
         ]  # fmt: skip
-        console.print_json(json.dumps({"schema_version": 1, "plugins": rows}))
+        _json({"schema_version": 1, "plugins": rows})
         return
     if not found:
-        console.print(
-            "No plugins installed. Create one with `mlscaffold plugin new NAME`.", markup=False
-        )
+        _say("No plugins installed. Create one with `mlscaffold plugin new NAME`.")
         return
-    table = Table("name", "distribution", "version", "hooks", "stages")
-    for p, stages in found:
-        table.add_row(p.name, p.distribution, p.version, ", ".join(p.hooks), ", ".join(stages))
-    console.print(table)
+    rows = [("name", "distribution", "version", "stages", "hooks (mlscaffold_*)")]
+    rows += [(p.name, p.distribution, p.version, ", ".join(stages),
+              ", ".join(hook.removeprefix("mlscaffold_") for hook in p.hooks))
+             for p, stages in found]  # fmt: skip
+    for line in display.columns(rows):
+        _say(line)
 
 
 ProjectArgument = Annotated[
@@ -332,16 +368,15 @@ def status(
 
     report = project_status(find_project(path), stage or [])
     if as_json:
-        import json
-
-        console.print_json(json.dumps(report.to_json()))
+        _json(report.to_json())
         return
-    display.print_problems(errors, report.problems)
+    _problems(report.problems)
     if stage:
         for stage_status in report.stages:
-            display.print_stage_items(console, stage_status)
+            display.print_stage_items(_console(), stage_status)
         return
-    display.print_summary(console, report)
+    for line in display.summary(report):
+        _say(line)
 
 
 @app.command()
@@ -364,26 +399,19 @@ def check(
     failing = [item for s in report.stages for item in s.required_open]
     passed = not failing and not report.problems
     if as_json:
-        import json
-
-        console.print_json(json.dumps({**report.to_json(), "passed": passed}))
+        _json({**report.to_json(), "passed": passed})
     else:
-        display.print_problems(errors, report.problems)
+        _problems(report.problems)
         for item in failing:
             detail = f" — {item.detail}" if item.detail else ""
             where = f" ({item.location})" if item.location else ""
-            console.print(
-                f"[red]open[/red] {escape(item.id)}: {escape(item.title)}{escape(detail)}{where}",
-                soft_wrap=True,
-            )
+            _say(f"{item.id}: {item.title}{detail}{where}", label="open", colour="red")
         names = ", ".join(s.stage.id for s in report.stages)
         if passed:
-            console.print(f"[green]passed[/green]: every required item of {names} is done")
+            _say(f"every required item of {names} is done", label="passed:", colour="green")
         else:
-            console.print(
-                f"[red]failed[/red]: {len(failing)} required item(s) open, "
-                f"{len(report.problems)} problem(s) in {names}"
-            )
+            _say(f"{len(failing)} required item(s) open, {len(report.problems)} problem(s) "
+                 f"in {names}", label="failed:", colour="red")  # fmt: skip
     if not passed:
         raise typer.Exit(EXIT_CHECK_FAILED)
 
@@ -463,13 +491,11 @@ def _update(path: Path, *, as_json: bool = False, data=None, **options) -> None:
             path, data=parse_pairs(data or []), interactive=interactive, **options
         )
     for note in result.notes:
-        errors.print(f"[yellow]Note:[/yellow] {escape(note)}", soft_wrap=True)
+        _say(note, label="Note:", colour="yellow", err=True)
     if as_json:
-        import json
-
-        console.print_json(json.dumps(display.update_json(result)))
+        _json(display.update_json(result))
     else:
-        display.print_update(console, result)
+        display.print_update(_console(), result)
     if result.conflicts and not result.dry_run:
         raise typer.Exit(EXIT_CONFLICTS)
 
@@ -481,11 +507,9 @@ def files(path: ProjectArgument = Path("."), as_json: JsonOption = False) -> Non
 
     rows = list_files(path)
     if as_json:
-        import json
-
-        console.print_json(json.dumps({"schema_version": 1, "files": rows}))
+        _json({"schema_version": 1, "files": rows})
     else:
-        display.print_files(console, rows)
+        display.print_files(_console(), rows)
 
 
 @app.command()
@@ -493,7 +517,7 @@ def diff(path: ProjectArgument = Path(".")) -> None:
     """Show what the project changed since its last pristine snapshot (git diff)."""
     from mlscaffold.update import diff_since_snapshot
 
-    console.print(diff_since_snapshot(path), markup=False, highlight=False, soft_wrap=True)
+    _say(diff_since_snapshot(path).rstrip("\n"))
 
 
 def main() -> None:
@@ -506,7 +530,7 @@ def main() -> None:
         raise SystemExit(1) from None
     try:
         # Plugins may add commands, so they load before the command line is parsed.
-        plugins.call("mlscaffold_commands", [p.name for p in plugins.installed()], app=app)
+        plugins.call("mlscaffold_commands", plugins.names(), app=app)
     except MlscaffoldError as error:
         _report(error)
         raise SystemExit(error.exit_code) from None

@@ -1,16 +1,19 @@
-"""How results look in a terminal (rich); the CLI decides what to show."""
+"""How results look in a terminal; the CLI decides what to show.
+
+Quick commands print plain lines (``columns``, ``summary``); tables with wrapped cells,
+trees and colours use rich, which is imported only by the functions that draw them.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
-
 if TYPE_CHECKING:  # only for annotations: `--help` must not import the rendering machinery
+    from rich.console import Console
+
     from mlscaffold.project import Created
     from mlscaffold.status import ProjectStatus, StageStatus
     from mlscaffold.update import UpdateResult
@@ -24,30 +27,35 @@ def bar(fraction: float, width: int = 20) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def print_problems(errors: Console, problems: list[str]) -> None:
-    for problem in problems:
-        errors.print(f"[yellow]Problem:[/yellow] {escape(problem)}", soft_wrap=True)
+def columns(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Rows as lines of left-aligned columns, the first row being the header."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+            for row in rows]  # fmt: skip
 
 
-def print_summary(console: Console, report: ProjectStatus) -> None:
-    table = Table(title=f"{report.root.name}: checklist progress", title_justify="left")
-    for column in ("stage", "done", "required open", "progress"):
-        table.add_column(column)
-    for s in report.stages:
-        table.add_row(
-            f"{s.stage.number}. {s.stage.title}",
-            f"{s.done}/{s.total}",
-            str(len(s.required_open)),
-            f"{bar(s.progress)} {s.progress:4.0%}",
-        )
-    console.print(table)
-    console.print(
+def summary(report: ProjectStatus) -> list[str]:
+    """The progress of every stage, for `mlscaffold status`."""
+    rows = [("stage", "done", "required open", "progress")]
+    rows += [
+        (f"{s.stage.number}. {s.stage.title}", f"{s.done}/{s.total}", str(len(s.required_open)),
+         f"{bar(s.progress)} {s.progress:4.0%}")
+        for s in report.stages
+    ]  # fmt: skip
+    return [
+        f"{report.root.name}: checklist progress",
+        "",
+        *columns(rows),
+        "",
         f"Overall {report.progress:.0%} done; readiness {report.readiness:.0%} "
-        "(the weakest stage, as the ML Test Score counts it)."
-    )
+        "(the weakest stage, as the ML Test Score counts it).",
+    ]
 
 
 def print_stage_items(console: Console, stage_status: StageStatus) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     s = stage_status
     table = Table(
         title=f"{s.stage.number}. {s.stage.title}: {s.done}/{s.total} done",
@@ -74,8 +82,7 @@ def print_stage_items(console: Console, stage_status: StageStatus) -> None:
 
 def print_created(console: Console, created: Created) -> None:
     """What ``new`` made: a short tree (every file with --verbose)."""
-    if console.quiet:
-        return
+    from rich.markup import escape
     from rich.tree import Tree
 
     state = created.state
@@ -121,6 +128,9 @@ def update_json(result: UpdateResult) -> dict[str, Any]:
 
 
 def print_files(console: Console, rows: list[dict[str, Any]]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(box=None, pad_edge=False)
     for column in ("path", "owner", "policy", "state"):
         table.add_column(column)
@@ -134,6 +144,8 @@ def print_files(console: Console, rows: list[dict[str, Any]]) -> None:
 
 
 def print_update(console: Console, result: UpdateResult) -> None:
+    from rich.markup import escape
+
     if result.up_to_date:
         console.print(f"Already up to date with {escape(result.new.template_version)}.")
     else:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
+import sys
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,6 +32,7 @@ BUILTIN_PLUGINS = {"core": "mlscaffold.builtin"}
 pm = pluggy.PluginManager(GROUP)
 pm.add_hookspecs(hookspecs)
 _loaded = False
+_folders: dict[str, str] = {}  # plugin name -> the metadata folder of its distribution
 
 
 @dataclass(frozen=True)
@@ -50,15 +53,18 @@ def load() -> None:
         if pm.get_plugin(name) is None:
             pm.register(importlib.import_module(module), name=name)
     wanted = os.environ.get(LOAD_PLUGINS_ENV)
-    names = None if wanted is None else [n.strip() for n in wanted.split(",") if n.strip()]
-    for name in [None] if names is None else names:
+    names = None if wanted is None else {n.strip() for n in wanted.split(",") if n.strip()}
+    for name, value, folder in entry_points(GROUP):
+        if (names is not None and name not in names) or pm.get_plugin(name) is not None:
+            continue
         try:
-            pm.load_setuptools_entrypoints(GROUP, name=name)
+            pm.register(_import(value), name=name)
         except Exception as error:  # a broken plugin must not take the whole CLI down
             raise MlscaffoldError(
                 f"an installed mlscaffold plugin failed to load ({type(error).__name__}: {error}): "
                 f"fix or uninstall it, or choose plugins with {LOAD_PLUGINS_ENV}"
             ) from None
+        _folders[name] = folder
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as error:
@@ -68,25 +74,81 @@ def load() -> None:
         ) from None
 
 
-def installed() -> list[PluginInfo]:
-    """The plugins a project can choose (built-ins excluded), sorted by name."""
+def names() -> list[str]:
+    """The names of the plugins a project can choose (built-ins excluded), sorted."""
     load()
-    distributions = {id(plugin): dist for plugin, dist in pm.list_plugin_distinfo()}
+    return sorted(name for name, plugin in pm.list_name_plugin()
+                  if name not in BUILTIN_PLUGINS and plugin is not None)  # fmt: skip
+
+
+def installed() -> list[PluginInfo]:
+    """The plugins a project can choose, with their distributions, sorted by name."""
     result = []
-    for name, plugin in pm.list_name_plugin():
-        if name in BUILTIN_PLUGINS or plugin is None:
+    for name in names():
+        distribution = version = ""
+        if name in _folders:
+            from importlib.metadata import PathDistribution
+
+            metadata = PathDistribution(Path(_folders[name]))
+            distribution, version = metadata.metadata["Name"], metadata.version
+        callers = pm.get_hookcallers(pm.get_plugin(name)) or []
+        hooks = tuple(sorted(caller.name for caller in callers))
+        result.append(PluginInfo(name, distribution, version, hooks))
+    return result
+
+
+def entry_points(group: str) -> list[tuple[str, str, str]]:
+    """``(name, "module:attr", metadata folder)`` of each installed entry point in ``group``.
+
+    Read straight from the ``entry_points.txt`` files installers write into each
+    distribution's metadata folder on ``sys.path`` (the packaging spec's format), as
+    importlib.metadata does: importing importlib.metadata costs more than everything else
+    a quick command like ``status`` does. The first distribution of a name on the path wins.
+    """
+    found, seen = [], set()
+    for entry in dict.fromkeys(sys.path):
+        try:
+            folders = sorted(os.listdir(entry or "."))
+        except OSError:  # a zip file, or a path that does not exist
             continue
-        dist = distributions.get(id(plugin))
-        hooks = tuple(sorted(caller.name for caller in pm.get_hookcallers(plugin) or []))
-        result.append(
-            PluginInfo(
-                name=name,
-                distribution=dist.project_name if dist else "",
-                version=dist.version if dist else "",
-                hooks=hooks,
-            )
-        )
-    return sorted(result, key=lambda info: info.name)
+        for folder in folders:
+            stem, _, kind = folder.rpartition(".")
+            if kind not in ("dist-info", "egg-info"):
+                continue
+            distribution = re.sub(r"[-_.]+", "_", stem.split("-")[0]).lower()
+            if distribution in seen:
+                continue
+            seen.add(distribution)
+            path = os.path.join(entry or ".", folder)
+            try:
+                with open(os.path.join(path, "entry_points.txt"), encoding="utf-8") as file:
+                    text = file.read()
+            except OSError:  # most distributions have no entry points
+                continue
+            if f"[{group}]" in text:
+                found += [(name, value, path) for name, value in _section(text, group)]
+    return found
+
+
+def _section(text: str, group: str) -> list[tuple[str, str]]:
+    entries, inside = [], False
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            inside = line == f"[{group}]"
+        elif inside and "=" in line and not line.startswith(("#", ";")):
+            name, value = line.split("=", 1)
+            entries.append((name.strip(), value.strip()))
+    return entries
+
+
+def _import(value: str) -> Any:
+    """The object an entry point names: ``module``, ``module:attr`` or ``module:a.b``."""
+    module, _, attribute = value.split("[")[0].strip().partition(":")
+    target = importlib.import_module(module.strip())
+    for part in filter(None, attribute.strip().split(".")):
+        target = getattr(target, part)
+    return target
 
 
 def stages_of(name: str) -> list[str]:

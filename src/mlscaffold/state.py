@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomlkit
-
+from mlscaffold.checklists import read_toml
 from mlscaffold.errors import MlscaffoldError
 
 STATE_FILE = ".mlscaffold.toml"
@@ -33,6 +32,8 @@ class State:
     migrations: list[dict[str, str]] = field(default_factory=list)
 
     def to_toml(self) -> str:
+        import tomlkit  # kept for writing only: commands that just read the state stay quick
+
         document = tomlkit.document()
         document.add(
             tomlkit.comment("How this project was generated; `mlscaffold update` reads it.")
@@ -68,7 +69,7 @@ class State:
     @classmethod
     def from_toml(cls, text: str) -> State:
         try:
-            data = tomlkit.parse(text).unwrap()
+            data = read_toml(text)
             if data.get("schema_version") != SCHEMA_VERSION:
                 raise ValueError(f"unknown schema_version {data.get('schema_version')!r}")
             template = data["template"]
@@ -91,6 +92,8 @@ class State:
 
 
 def _table(values: Mapping[str, Any]) -> Any:
+    import tomlkit
+
     table = tomlkit.table()
     for key, value in values.items():
         table.add(key, value)
@@ -98,6 +101,8 @@ def _table(values: Mapping[str, Any]) -> Any:
 
 
 def _inline(values: Mapping[str, Any]) -> Any:
+    import tomlkit
+
     table = tomlkit.inline_table()
     table.update(values)
     return table
