@@ -27,9 +27,15 @@ from pathlib import Path
 BIN = Path(sys.executable).parent
 MLSCAFFOLD, COPIER = str(BIN / "mlscaffold"), str(BIN / "copier")
 REPO = Path(__file__).resolve().parents[1]
-# A fixed git identity for the commits both tools make, and every installed plugin loadable.
+# A fixed git identity for the commits both tools make, every installed plugin loadable, and
+# bytecode cached as pip caches it for an installed package (an editable mlscaffold would
+# otherwise be compiled from source on every run under PYTHONDONTWRITEBYTECODE, copier not).
 ENV = {
-    **{k: v for k, v in os.environ.items() if k != "MLSCAFFOLD_LOAD_PLUGINS"},
+    **{
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("MLSCAFFOLD_LOAD_PLUGINS", "PYTHONDONTWRITEBYTECODE")
+    },
     "GIT_AUTHOR_NAME": "Bench",
     "GIT_AUTHOR_EMAIL": "bench@example.com",
     "GIT_COMMITTER_NAME": "Bench",

@@ -65,6 +65,32 @@ def test_new_with_defaults_creates_and_commits_the_pristine_tree(runner, tmp_pat
     assert [p.name for p in tmp_path.iterdir()] == ["churn-model"]
 
 
+def test_render_runs_no_git_process_per_file_and_keeps_executable_bits(
+    runner, tmp_path, make_template, monkeypatch
+):
+    from copier._main import Worker
+
+    # The per-file index sync that render skips (see render._fresh_folder_worker) must
+    # still be the method copier calls; if copier renames it, this says so.
+    assert callable(getattr(Worker, "_sync_git_index_executable_bit", None))
+    files = {f"pkg/module_{i}.py.jinja": "# {{ project_name }}\n" for i in range(20)}
+    template = make_template(files={**files, "run.sh": "#!/bin/sh\necho run\n"})
+    (template / "template" / "run.sh").chmod(0o755)
+    started = []
+    real_popen = subprocess.Popen.__init__
+
+    def popen(self, args, *rest, **kwargs):
+        started.append([str(arg) for arg in args])
+        real_popen(self, args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", popen)
+    result = new(runner, str(tmp_path / "demo"), "--defaults", "--template", str(template))
+    assert result.exit_code == 0, result.output
+    assert len(started) < 15, started  # a handful for the snapshot, none per rendered file
+    assert not [args for args in started if "core.fileMode" in args]
+    assert git(tmp_path / "demo", "ls-files", "--stage", "run.sh").startswith("100755 ")
+
+
 def _umask() -> int:
     import os
 

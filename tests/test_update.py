@@ -497,3 +497,23 @@ def test_built_in_template_update_keeps_edits_across_stages(tmp_path, monkeypatc
             "escalate after 30 minutes"
             in (copy / "stages" / "05-monitoring" / "acme-alerts.md").read_text()
         )
+
+
+def test_blobs_reads_many_files_of_many_revisions_in_one_go(tmp_path):
+    from mlscaffold import git as mgit
+
+    git(tmp_path, "init", "--quiet", "--initial-branch=main")
+    (tmp_path / "dir").mkdir()
+    binary = bytes(range(256)) * 3 + b"\n\nmissing\n"  # newlines and a fake header inside
+    (tmp_path / "dir" / "data.bin").write_bytes(binary)
+    (tmp_path / "a b.txt").write_text("first\n")
+    git(tmp_path, "add", "--all")
+    git(tmp_path, "commit", "--quiet", "-m", "one")
+    (tmp_path / "a b.txt").write_text("second\n")
+    git(tmp_path, "commit", "--quiet", "--all", "-m", "two")
+    found = mgit.blobs(tmp_path, [
+        ("HEAD~1", "a b.txt"), ("HEAD", "dir/data.bin"), ("HEAD", "absent.txt"),
+        ("HEAD", "dir"), ("HEAD", "a b.txt"), ("no-such-rev", "a b.txt"),
+    ])  # fmt: skip
+    assert found == [b"first\n", binary, None, None, b"second\n", None]
+    assert mgit.blobs(tmp_path, []) == []

@@ -44,12 +44,28 @@ def run(
     return result.stdout.strip() if strip else result.stdout
 
 
-def blob(cwd: Path, revision: str, path: str) -> bytes | None:
-    """A file's bytes at ``revision``, or None when it has no such file."""
-    result = subprocess.run(
-        ["git", "cat-file", "blob", f"{revision}:{path}"], cwd=cwd, capture_output=True, check=False
-    )
-    return result.stdout if result.returncode == 0 else None
+def blobs(cwd: Path, wanted: list[tuple[str, str]]) -> list[bytes | None]:
+    """The bytes of each ``(revision, path)`` (None where there is no such file), read
+    by one ``git cat-file --batch`` rather than a process per file."""
+    if not wanted:
+        return []
+    request = "".join(f"{revision}:{path}\n" for revision, path in wanted).encode()
+    output = subprocess.run(
+        ["git", "cat-file", "--batch"], cwd=cwd, input=request, capture_output=True, check=False
+    ).stdout
+    found: list[bytes | None] = []
+    at = 0
+    for revision, path in wanted:
+        end = output.find(b"\n", at)
+        header = output[at:end]
+        at = end + 1
+        if header == f"{revision}:{path} missing".encode() or header.endswith(b" ambiguous"):
+            found.append(None)
+            continue
+        _, kind, size = header.split(b" ")  # "<object name> <type> <size>", then the bytes
+        found.append(output[at : at + int(size)] if kind == b"blob" else None)
+        at += int(size) + 1
+    return found
 
 
 def config_value(cwd: Path, key: str) -> str:

@@ -7,6 +7,7 @@ rendering, the questions and their validation; mlscaffold adds the stage checkli
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -107,16 +108,15 @@ def _render_base(
     interactive: bool,
 ) -> tuple[dict[str, Any], list[str]]:
     # copier is heavy: import it only when a render happens, so `--help` stays fast.
-    import copier
     from copier.errors import CopierError
     from plumbum import ProcessExecutionError
 
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            worker = copier.run_copy(
-                str(template),
-                destination,
+            with _fresh_folder_worker()(
+                src_path=str(template),
+                dst_path=destination,
                 data={**recorded, **data},
                 # Without a terminal nothing can be asked: render with the defaults, then
                 # refuse below if a question was left to one the user did not choose.
@@ -125,7 +125,8 @@ def _render_base(
                 unsafe=trust,
                 quiet=True,
                 cleanup_on_error=False,
-            )
+            ) as worker:
+                worker.run_copy()
             # Unknown answers are caught after the render, which goes to a throw-away
             # folder: copier's public API reads the template's questions only by running.
             questions = worker.template.questions_data
@@ -157,6 +158,26 @@ def _render_base(
             ) from None
         raise
     return answers, notes
+
+
+@functools.cache
+def _fresh_folder_worker() -> type:
+    """copier's worker (what ``copier.run_copy`` runs) for a render into a new, empty folder.
+
+    After writing each file copier runs ``git config`` in the destination, to carry the
+    executable bit into the git index of a checkout with ``core.fileMode=false``. A render
+    here goes to a private folder that no index tracks, so each of those processes (one
+    per file, a fifth of `mlscaffold new`) can change nothing; mlscaffold records the
+    modes itself when it commits the snapshot. tests/test_template.py checks that copier
+    still has the method and that a render starts no process per file.
+    """
+    from copier._main import Worker
+
+    class FreshFolderWorker(Worker):
+        def _sync_git_index_executable_bit(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+    return FreshFolderWorker
 
 
 def _check_size(destination: Path) -> None:
@@ -391,11 +412,10 @@ def _edit_pyproject(
     path = destination / "pyproject.toml"
     if not path.is_file():
         return
-    import tomlkit
-
     editors = [impl.plugin_name for impl in pm.hook.mlscaffold_pyproject.get_hookimpls()]
     if not set(editors) & set(plugins):
         return
+    import tomlkit
     try:
         document = tomlkit.parse(path.read_text(encoding="utf-8"))
     except Exception as error:  # tomlkit raises several parse error types

@@ -157,8 +157,9 @@ def _keep_seeded(repo: _Repo, snapshot: str, old: State, new: State, tree: Path)
         if info.get("policy") == "seed" and path not in seeded:
             seeded.add(path)
             new.files[path] = dict(info)
-    for path in sorted(seeded):
-        before = git.blob(repo.root, snapshot, repo.path(path))
+    ordered = sorted(seeded)
+    found = git.blobs(repo.root, [(snapshot, repo.path(path)) for path in ordered])
+    for path, before in zip(ordered, found, strict=True):
         if before is None:
             continue  # new in this version (or with an added plugin): written once, now
         target = tree / path
@@ -223,8 +224,9 @@ def _commit_migrations(repo: _Repo, pending: Sequence[Migration], new: State) ->
 def _take_template_version(
     repo: _Repo, commit: str, paths: list[str], result: UpdateResult
 ) -> None:
-    for path in paths:
-        if git.blob(repo.root, commit, path) is None:
+    found = git.blobs(repo.root, [(commit, path) for path in paths])
+    for path, content in zip(paths, found, strict=True):
+        if content is None:
             git.run(repo.root, "rm", "--quiet", "--force", "--ignore-unmatch", "--", path)
         else:
             git.run(repo.root, "checkout", commit, "--", path)
@@ -236,8 +238,9 @@ def _bring_back(repo: _Repo, commit: str, restore: list[str], result: UpdateResu
     # Deleted by the user: absent from HEAD (the merge may have left the template's copy in
     # the tree, as a modify/delete conflict).
     paths = [repo.path(p) for p in restore]
-    back = [p for p in paths if git.blob(repo.root, "HEAD", p) is None
-            and git.blob(repo.root, commit, p) is not None]  # fmt: skip
+    found = git.blobs(repo.root, [(rev, p) for p in paths for rev in ("HEAD", commit)])
+    back = [p for i, p in enumerate(paths)
+            if found[2 * i] is None and found[2 * i + 1] is not None]  # fmt: skip
     _take_template_version(repo, commit, back, result)
     return back
 
@@ -407,11 +410,13 @@ def _keep_checklist_progress(repo: _Repo, base: str, commit: str, result: Update
     A checklist whose items the template reworded or extended would otherwise conflict
     on every ticked line; anything else the user edited is left to git's merge.
     """
-    for stage in STAGES:
-        path = repo.path(f"{stage.folder}/{CHECKLIST_FILE}")
-        texts = [git.run(repo.root, "show", f"{rev}:{path}", check=False, strip=False)
-                 for rev in (base, "HEAD", commit)]  # fmt: skip
-        old, ours, new = texts
+    paths = [repo.path(f"{stage.folder}/{CHECKLIST_FILE}") for stage in STAGES]
+    revisions = (base, "HEAD", commit)
+    found = git.blobs(repo.root, [(rev, path) for path in paths for rev in revisions])
+    for i, path in enumerate(paths):
+        old, ours, new = (
+            (text or b"").decode("utf-8", errors="replace") for text in found[3 * i : 3 * i + 3]
+        )
         if not (old and ours and new) or ours == old:
             continue
         if without_progress(ours) != without_progress(old):
