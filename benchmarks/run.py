@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import operator
 import os
 import platform
 import shutil
@@ -57,13 +58,17 @@ def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> t
     return elapsed, usage.ru_maxrss // 1024
 
 
-def measure(cases: dict[str, Callable[[], tuple[list[str], Path, Callable[[], None]]]], runs: int):
-    """Run every case ``runs`` times after a warm-up, alternating cases run by run."""
+def measure(cases: dict[str, Callable[[], tuple]], runs: int) -> dict[str, dict]:
+    """Run every case ``runs`` times after a warm-up, alternating cases run by run.
+
+    A case makes ``(command, cwd, cleanup)`` or ``(command, cwd, cleanup, env)``. Each result
+    keeps its per-round times, so that two cases can be compared round by round (``paired``).
+    """
     samples: dict[str, list[tuple[float, int]]] = {name: [] for name in cases}
     for round_ in range(runs + 1):
         for name, make in cases.items():
-            command, cwd, cleanup = make()
-            result = timed(command, cwd)
+            command, cwd, cleanup, *env = make()
+            result = timed(command, cwd, *env)
             cleanup()
             if round_:  # the first round warms caches and is not counted
                 samples[name].append(result)
@@ -73,9 +78,17 @@ def measure(cases: dict[str, Callable[[], tuple[list[str], Path, Callable[[], No
             "min": min(t for t, _ in values),
             "max": max(t for t, _ in values),
             "rss": max(m for _, m in values),
+            "times": [t for t, _ in values],
         }
         for name, values in samples.items()
     }
+
+
+def paired(ours: dict, theirs: dict, compare: Callable[[float, float], float]) -> float:
+    """The median, over rounds, of ``compare(ours, theirs)`` for runs made side by side:
+    a machine that slows down for a while slows both runs of a round alike."""
+    rounds = zip(ours["times"], theirs["times"], strict=True)
+    return statistics.median(compare(a, b) for a, b in rounds)
 
 
 def synthetic_template(root: Path, files: int, version_tag: str | None = None) -> Path:
@@ -267,28 +280,21 @@ def run_benchmarks(quick: bool, runs: int) -> list[tuple[str, str, dict, dict | 
                 runs,
             )  # fmt: skip
             rows.append(("scale", f"update, {files} files", result["mlscaffold"], None))
-        for count in [0, 5] if quick else [0, 5, 20]:
-            folder = work / f"plugins-{count}"
-            folder.mkdir()
-            env = trivial_plugins(folder, count)
+        counts = [0, 5] if quick else [0, 5, 20]
+        envs = {}
+        for count in counts:
+            (work / f"plugins-{count}").mkdir()
+            envs[count] = trivial_plugins(work / f"plugins-{count}", count)
+
+        def with_plugins(count: int):
+            target = fresh()
             names = [arg for i in range(count) for arg in ("--plugin", f"bench{i}")]
-            samples = []
-            for round_ in range(runs + 1):
-                target = fresh()
-                elapsed = timed(
-                    [MLSCAFFOLD, "-q", "new", str(target), "--defaults", "--no-git", *names],
-                    work,
-                    env,
-                )
-                if round_:
-                    samples.append(elapsed)
-            result = {
-                "median": statistics.median(t for t, _ in samples),
-                "min": min(t for t, _ in samples),
-                "max": max(t for t, _ in samples),
-                "rss": max(m for _, m in samples),
-            }
-            rows.append(("scale", f"new, built-in template, {count} plugins", result, None))
+            command = [MLSCAFFOLD, "-q", "new", str(target), "--defaults", "--no-git", *names]
+            return command, work, lambda: shutil.rmtree(target, ignore_errors=True), envs[count]
+
+        loaded = measure({count: lambda c=count: with_plugins(c) for count in counts}, runs)
+        for count in counts:
+            rows.append(("scale", f"new, built-in template, {count} plugins", loaded[count], None))
 
         # 5. status on a generated project
         project = fresh()
@@ -351,19 +357,48 @@ def markdown(rows, runs: int) -> str:
         "",
         f"Measured {time.strftime('%Y-%m-%d')} on {machine}; Python {platform.python_version()},"
         f" mlscaffold {version('mlscaffold')}, copier {version('copier')}; median of {runs} "
-        "run(s) after a warm-up, alternating mlscaffold and copier.",
+        "run(s) after a warm-up, alternating mlscaffold and copier. The ratio is the median of "
+        "the ratios of the runs made side by side.",
         "",
         "| scenario | case | mlscaffold (s) | min-max | peak MiB | copier (s) | ratio |",
         "|---|---|---|---|---|---|---|",
     ]
     for scenario, case, ours, theirs in rows:
-        ratio = f"{ours['median'] / theirs['median']:.2f}" if theirs else ""
+        ratio = f"{paired(ours, theirs, operator.truediv):.2f}" if theirs else ""
         copier = f"{theirs['median']:.3f}" if theirs else ""
         lines.append(
             f"| {scenario} | {case} | {ours['median']:.3f} | {ours['min']:.3f}-"
             f"{ours['max']:.3f} | {ours['rss']} | {copier} | {ratio} |"
         )
+    lines += ["", "## Targets", "", "| target | measured | met |", "|---|---|---|"]
+    lines += [f"| {target} | {measured} | {'yes' if met else '**no**'} |"
+              for target, measured, met in targets(rows)]  # fmt: skip
     return "\n".join(lines) + "\n"
+
+
+def targets(rows) -> list[tuple[str, str, bool]]:
+    """Each target of the benchmark issue, checked against the figures of this run."""
+    by_case = {case: (ours, theirs) for _, case, ours, theirs in rows}
+    found = []
+    for case, limit in [("`--help`", 0.35), ("built-in template", 1.1),
+                        ("v1 → v2, 3 edited files", 0.5)]:  # fmt: skip
+        ratio = paired(*by_case[case], operator.truediv)
+        found.append((f"{case}: ≤ {limit}x copier", f"{ratio:.2f}x", ratio <= limit))
+    counts = sorted(int(c.split(", ")[-1].split()[0]) for c in by_case if c.endswith(" plugins"))
+    none, most = (by_case[f"new, built-in template, {n} plugins"][0] for n in (0, counts[-1]))
+    added = paired(most, none, operator.sub)
+    found.append((f"{counts[-1]} plugins add ≤ 0.1 s to `new`", f"{added:+.3f} s", added <= 0.1))
+    status = by_case["generated project"][0]["median"]
+    found.append(("`status` ≤ 0.2 s", f"{status:.3f} s", status <= 0.2))
+    for command in ("new", "update"):
+        if f"{command}, 2000 files" in by_case:
+            large, small = (by_case[f"{command}, {n} files"][0] for n in (2000, 400))
+            growth = large["median"] / small["median"]
+            found.append((f"{command} of 2,000 files ≤ 5x 400 files", f"{growth:.1f}x",
+                          growth <= 5))  # fmt: skip
+            found.append((f"{command} of 2,000 files: peak memory < 150 MiB",
+                          f"{large['rss']} MiB", large["rss"] < 150))  # fmt: skip
+    return found
 
 
 def main() -> None:

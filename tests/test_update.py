@@ -517,3 +517,30 @@ def test_blobs_reads_many_files_of_many_revisions_in_one_go(tmp_path):
     ])  # fmt: skip
     assert found == [b"first\n", binary, None, None, b"second\n", None]
     assert mgit.blobs(tmp_path, []) == []
+
+
+def test_export_writes_a_commit_and_leaves_the_repository_alone(tmp_path):
+    from mlscaffold import git as mgit
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    (repo / "run.sh").write_text("#!/bin/sh\n")
+    (repo / "run.sh").chmod(0o755)
+    (repo / "docs").mkdir()
+    (repo / "docs" / "a.md").write_text("v1\n")
+    (repo / "link").symlink_to("docs/a.md")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "v1")
+    first = git(repo, "rev-parse", "HEAD")
+    (repo / "docs" / "a.md").write_text("v2\n")
+    git(repo, "commit", "--quiet", "--all", "-m", "v2")
+    (repo / "docs" / "a.md").write_text("work in progress\n")  # uncommitted, must stay
+    before = snapshot(repo)
+    mgit.export(repo, first, tmp_path / "out")
+    out = tmp_path / "out"
+    assert (out / "docs" / "a.md").read_text() == "v1\n"
+    assert (out / "run.sh").stat().st_mode & 0o111
+    assert (out / "link").is_symlink() and (out / "link").read_text() == "v1\n"
+    assert not (out / ".git").exists()
+    assert snapshot(repo) == before

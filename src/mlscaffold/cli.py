@@ -494,7 +494,7 @@ def _update(path: Path, *, as_json: bool = False, data=None, **options) -> None:
         _say(note, label="Note:", colour="yellow", err=True)
     if as_json:
         _json(display.update_json(result))
-    else:
+    elif not quiet_mode:
         display.print_update(_console(), result)
     if result.conflicts and not result.dry_run:
         raise typer.Exit(EXIT_CONFLICTS)
@@ -508,7 +508,7 @@ def files(path: ProjectArgument = Path("."), as_json: JsonOption = False) -> Non
     rows = list_files(path)
     if as_json:
         _json({"schema_version": 1, "files": rows})
-    else:
+    elif not quiet_mode:
         display.print_files(_console(), rows)
 
 

@@ -68,6 +68,15 @@ def blobs(cwd: Path, wanted: list[tuple[str, str]]) -> list[bytes | None]:
     return found
 
 
+def export(repo: Path, commit: str, target: Path) -> None:
+    """Write the files of ``commit`` into the new folder ``target`` as a checkout would
+    (modes, symlinks, filters), reading ``repo`` only: its index and files stay untouched."""
+    with tempfile.TemporaryDirectory(prefix="mlscaffold-index-") as scratch:
+        env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
+        run(repo, "read-tree", commit, env=env)
+        run(repo, "checkout-index", "--all", f"--prefix={target}{os.sep}", env=env)
+
+
 def config_value(cwd: Path, key: str) -> str:
     return run(cwd, "config", "--get", key, check=False)
 

@@ -416,6 +416,7 @@ def _edit_pyproject(
     if not set(editors) & set(plugins):
         return
     import tomlkit
+
     try:
         document = tomlkit.parse(path.read_text(encoding="utf-8"))
     except Exception as error:  # tomlkit raises several parse error types

@@ -1,15 +1,14 @@
 """Where a template comes from: the built-in one, a plain folder, or a git repository.
 
-A git template is cloned and checked out at the requested ref (or its latest version
-tag) by mlscaffold itself, then handed to copier as a plain folder: mlscaffold keeps
-the checkout, so it knows the exact commit rendered and can read the template's own
-files (its checklists) while rendering.
+A git template's files at the requested ref (or its latest version tag) are written out
+by mlscaffold itself, read in place from a local repository or from a bare clone of a
+remote one, then handed to copier as a plain folder: mlscaffold knows the exact commit
+rendered and can read the template's own files (its checklists) while rendering.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,7 +59,7 @@ def checkout(source: str, vcs_ref: str | None, workdir: Path) -> Checkout:
              if source.startswith(short)),
             source,
         )  # fmt: skip
-        return _clone(url, source, vcs_ref, workdir)
+        return _from_repository(url, source, vcs_ref, workdir)
     path = Path(source).expanduser()
     if not path.is_dir():
         raise MlscaffoldError(
@@ -68,7 +67,7 @@ def checkout(source: str, vcs_ref: str | None, workdir: Path) -> Checkout:
             "of a copier template"
         )
     if (path / ".git").exists():
-        return _clone(str(path.resolve()), source, vcs_ref, workdir)
+        return _from_repository(str(path.resolve()), source, vcs_ref, workdir)
     if vcs_ref:
         raise MlscaffoldError(
             f"--vcs-ref {vcs_ref} needs a git template, but {source} is not a git repository: "
@@ -78,30 +77,33 @@ def checkout(source: str, vcs_ref: str | None, workdir: Path) -> Checkout:
     return Checkout(path=path.resolve(), version="")
 
 
-def _clone(url: str, source: str, vcs_ref: str | None, workdir: Path) -> Checkout:
+def _from_repository(url: str, source: str, vcs_ref: str | None, workdir: Path) -> Checkout:
     if not git.available():
         raise MlscaffoldError(
             f"template {source} is a git repository, but git was not found: install git"
         )
-    target = workdir / "template"
+    repo = Path(url)
+    if REMOTE.match(url):  # a local repository is read in place, only a remote one is fetched
+        repo = workdir / "template.git"
+        try:
+            git.run(workdir, "clone", "--quiet", "--bare", url, str(repo))
+        except MlscaffoldError as error:
+            message = f"template {source} could not be cloned ({error.message})"
+            raise MlscaffoldError(message) from None
+    ref = vcs_ref or latest_version_tag(git.run(repo, "tag", "--list").splitlines()) or "HEAD"
     try:
-        git.run(workdir, "clone", "--quiet", "--no-checkout", url, str(target))
-    except MlscaffoldError as error:
-        raise MlscaffoldError(f"template {source} could not be cloned ({error.message})") from None
-    ref = vcs_ref or latest_version_tag(git.run(target, "tag", "--list").splitlines()) or "HEAD"
-    try:
-        commit = git.run(target, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+        commit = git.run(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     except MlscaffoldError:
         raise MlscaffoldError(
             f"--vcs-ref {ref} was not found in template {source}: "
             "list its tags with `git tag` there"
         ) from None
-    git.run(target, "-c", "advice.detachedHead=false", "checkout", "--quiet", commit)
+    target = workdir / "template"
+    git.export(repo, commit, target)
     # Name the version by a tag at that commit, so a commit and its tag agree.
-    tags = git.run(target, "tag", "--points-at", commit).splitlines()
+    tags = git.run(repo, "tag", "--points-at", commit).splitlines()
     tag = latest_version_tag(tags) or (ref if ref in tags else "")
     version = _pep440(tag) if tag else commit[:12]
-    shutil.rmtree(target / ".git")  # copier renders a plain folder; the commit is known
     _require_copier_config(target, source)
     return Checkout(path=target, version=version, commit=commit)
 
