@@ -40,7 +40,7 @@ _migrations:
     command: git mv stages/03-model stages/03-modeling
     when: "{{ _stage == 'before' }}"
   - version: v2.0.0
-    command: [python3, -c, "import pathlib; p = pathlib.Path('settings.toml'); p.write_text(p.read_text().replace('old_key', 'new_key'))"]
+    command: [python3, -c, "import pathlib; p = pathlib.Path('settings.toml'); p.write_text(p.read_text().replace('old_key', 'new_key')); pathlib.Path('notes de réunion.md').write_text('new')"]
 """  # noqa: E501
 V1 = {
     "stages/01-scoping/charter.md": "charter v1\n",
@@ -137,6 +137,9 @@ def test_one_update_brings_a_project_to_v2(platform_template, tmp_path):
     assert [(m["when"], m["source"], m["version"]) for m in ran] == [
         ("before", "template", "v2.0.0"), ("after", "template", "v2.0.0")]  # fmt: skip
     assert git(project, "status", "--porcelain", "--", "settings.toml") == "M  settings.toml"
+    # what the after-migration created is staged too, even a name git would quote
+    staged = git(project, "diff", "--cached", "--name-only", "-z").split("\0")
+    assert "notes de réunion.md" in staged
     log = git(project, "log", "--format=%s", "-1")
     assert log == "mlscaffold migrations before the update to 2.0.0"
 
@@ -238,13 +241,13 @@ def versioned_plugin(register_plugin, monkeypatch):
     register_plugin(
         type("Acme", (), {"mlscaffold_migrations": hookimpl(staticmethod(migrations))})(), "acme"
     )
-    real = plugins.installed
+    real = plugins._info
 
-    def installed():
-        return [dataclasses.replace(i, version=version["now"]) if i.name == "acme" else i
-                for i in real()]  # fmt: skip
+    def info(name):  # what the installed distribution's metadata would say
+        found = real(name)
+        return dataclasses.replace(found, version=version["now"]) if name == "acme" else found
 
-    monkeypatch.setattr(plugins, "installed", installed)
+    monkeypatch.setattr(plugins, "_info", info)
     return version, calls, failing
 
 

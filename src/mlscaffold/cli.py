@@ -521,17 +521,31 @@ def diff(path: ProjectArgument = Path(".")) -> None:
 
 
 def main() -> None:
-    from mlscaffold import plugins
-
     try:
         os.getcwd()
     except FileNotFoundError:  # copier and git need one; say so instead of failing deep inside
         _report(MlscaffoldError("the current folder no longer exists: cd to one that does"))
         raise SystemExit(1) from None
-    try:
-        # Plugins may add commands, so they load before the command line is parsed.
-        plugins.call("mlscaffold_commands", plugins.names(), app=app)
-    except MlscaffoldError as error:
-        _report(error)
-        raise SystemExit(error.exit_code) from None
+    if _may_name_a_plugin_command(sys.argv[1:]):
+        from mlscaffold import plugins
+
+        try:
+            # Plugins may add commands, so they load before the command line is parsed.
+            plugins.call("mlscaffold_commands", plugins.names(), app=app)
+        except MlscaffoldError as error:
+            _report(error)
+            raise SystemExit(error.exit_code) from None
     app(prog_name="mlscaffold")
+
+
+def _may_name_a_plugin_command(args: list[str]) -> bool:
+    """False when the command line names a built-in command: it then runs without loading
+    every installed plugin first (commands that use plugins load them when they do)."""
+    if "_MLSCAFFOLD_COMPLETE" in os.environ:  # shell completion lists every command
+        return True
+    # No option before the command takes a value, so the first word is the command.
+    command = next((arg for arg in args if not arg.startswith("-")), None)
+    builtins = {info.name or info.callback.__name__.replace("_", "-")
+                for info in app.registered_commands if info.callback}  # fmt: skip
+    builtins |= {info.name for info in app.registered_groups}
+    return command not in builtins

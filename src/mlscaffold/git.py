@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 import tempfile
 from collections.abc import Mapping
@@ -35,9 +36,11 @@ def run(
     """Run git in ``cwd`` and return its stdout (stripped unless ``strip`` is false);
     a failure raises MlscaffoldError, unless ``check`` is false."""
     full_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", **(env or {})}
+    # Paths in git's output stay as they are (not octal-quoted when non-ASCII) for parsing.
     result = subprocess.run(
-        ["git", *args], cwd=cwd, env=full_env, capture_output=True, text=True, check=False
-    )
+        ["git", "-c", "core.quotePath=false", *args],
+        cwd=cwd, env=full_env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
     if check and result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()
         raise MlscaffoldError(f"git {args[0]} failed: {detail[-1] if detail else 'no output'}")
@@ -97,15 +100,58 @@ def trailer(prefix: str) -> str:
 
 
 def init_snapshot(project: Path, message: str, author: tuple[str, str]) -> str:
-    """``git init`` a new project and commit its whole tree as the first snapshot."""
+    """``git init`` a new project and commit its whole tree as the first snapshot.
+
+    The commit is written by ``git fast-import`` as one pack, rather than by ``git add``
+    as one loose object file per project file, which costs more than all the rest of the
+    snapshot; git's index is then read from it. The files are those ``git add --all``
+    would take (``.gitignore`` honoured) and the identity the one ``git commit`` would use.
+    """
     branch = config_value(project, "init.defaultBranch") or "main"
     run(project, "init", "--quiet", f"--initial-branch={branch}")
-    run(project, "add", "--all")
-    run(
-        project, *identity(project, author),
-        "commit", "--quiet", "--no-verify", "-m", f"{message}\n\n{trailer('')}",
+    listed = run(project, "ls-files", "--others", "--exclude-standard", "-z", strip=False)
+    idents = dict(
+        line.split("=", 1)
+        for line in run(project, *identity(project, author), "var", "-l").splitlines()
+        if line.startswith(("GIT_AUTHOR_IDENT=", "GIT_COMMITTER_IDENT="))
+    )
+    text = f"{message}\n\n{trailer('')}\n".encode()
+    author, committer = idents["GIT_AUTHOR_IDENT"], idents["GIT_COMMITTER_IDENT"]
+    stream = [
+        f"commit refs/heads/{branch}\nmark :1\nauthor {author}\ncommitter {committer}\n".encode(),
+        b"data %d\n%s\n" % (len(text), text),
+    ]
+    # A name ending in / is a nested repository, which git add would not take either.
+    for name in sorted(n for n in listed.split("\0") if n and not n.endswith("/")):
+        path = project / name
+        info = path.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            mode, data = b"120000", os.fsencode(os.readlink(path))
+        else:
+            mode = b"100755" if info.st_mode & stat.S_IXUSR else b"100644"
+            data = path.read_bytes()
+        stream.append(b"M %s inline %s\ndata %d\n%s\n" % (mode, _quoted(name), len(data), data))
+    marks = project / ".git" / "mlscaffold-marks"  # the git init above made .git there
+    imported = subprocess.run(
+        ["git", "fast-import", "--quiet", "--done", f"--export-marks={marks}"],
+        cwd=project, input=b"".join([*stream, b"done\n"]), capture_output=True, check=False,
     )  # fmt: skip
-    return run(project, "rev-parse", "HEAD")
+    if imported.returncode:
+        detail = imported.stderr.decode(errors="replace").strip().splitlines() or ["no output"]
+        raise MlscaffoldError(f"git fast-import failed: {detail[-1]}")
+    commit = marks.read_text().split()[1]
+    marks.unlink()
+    run(project, "reset", "--quiet")  # the index, from the commit, with the files' stat data
+    return commit
+
+
+def _quoted(path: str) -> bytes:
+    """A path as fast-import reads it: C-style quoted where it must be."""
+    raw = os.fsencode(path)
+    if not raw.startswith(b'"') and b"\n" not in raw:
+        return raw
+    escaped = raw.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(b"\n", b"\\n")
+    return b'"' + escaped + b'"'
 
 
 def commit_tree(

@@ -83,18 +83,18 @@ def names() -> list[str]:
 
 def installed() -> list[PluginInfo]:
     """The plugins a project can choose, with their distributions, sorted by name."""
-    result = []
-    for name in names():
-        distribution = version = ""
-        if name in _folders:
-            from importlib.metadata import PathDistribution
+    return [_info(name) for name in names()]
 
-            metadata = PathDistribution(Path(_folders[name]))
-            distribution, version = metadata.metadata["Name"], metadata.version
-        callers = pm.get_hookcallers(pm.get_plugin(name)) or []
-        hooks = tuple(sorted(caller.name for caller in callers))
-        result.append(PluginInfo(name, distribution, version, hooks))
-    return result
+
+def _info(name: str) -> PluginInfo:
+    distribution = version = ""
+    if name in _folders:  # read only when asked: parsing the metadata is not free
+        from importlib.metadata import PathDistribution
+
+        metadata = PathDistribution(Path(_folders[name]))
+        distribution, version = metadata.metadata["Name"], metadata.version
+    callers = pm.get_hookcallers(pm.get_plugin(name)) or []
+    return PluginInfo(name, distribution, version, tuple(sorted(c.name for c in callers)))
 
 
 def entry_points(group: str) -> list[tuple[str, str, str]]:
@@ -180,19 +180,17 @@ def stages_of(name: str) -> list[str]:
     return [stage.id for stage in STAGES if stage.id in found]
 
 
-def resolve(names: Iterable[str]) -> list[PluginInfo]:
+def resolve(chosen: Iterable[str]) -> list[PluginInfo]:
     """The chosen plugins, by name, sorted so that a render does not depend on flag order."""
-    available = {info.name: info for info in installed()}
-    chosen = []
-    for name in sorted(set(names)):
+    available = names()
+    for name in sorted(set(chosen)):
         if name not in available:
             known = ", ".join(available) or "none"
             raise MlscaffoldError(
                 f"plugin {name!r} is not installed (installed plugins: {known}): "
                 f"install mlscaffold-{name} with pip, or check the name with `mlscaffold plugins`"
             )
-        chosen.append(available[name])
-    return chosen
+    return [_info(name) for name in sorted(set(chosen))]
 
 
 def namespace(plugin_name: str) -> str:

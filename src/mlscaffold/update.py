@@ -131,7 +131,9 @@ def update_project(
     added = [path for status, path in result.changes if status == "A"]
     folders = {p for path in added for p in (repo.root / path).parents if p.is_dir()}
     if pending:  # a migration may create any file: remember which folders were there
-        folders |= {Path(dirpath) for dirpath, _, _ in os.walk(project)}
+        for dirpath, subfolders, _ in os.walk(project):
+            subfolders[:] = [name for name in subfolders if name != ".git"]
+            folders.add(Path(dirpath))
     try:
         run_stage(pending, "before", project)
         _commit_migrations(repo, pending, new)
@@ -248,9 +250,14 @@ def _bring_back(repo: _Repo, commit: str, restore: list[str], result: UpdateResu
 def _stage_migrated(repo: _Repo, conflicts: list[str]) -> None:
     """Stage what ``after`` migrations changed, except conflicted files (staging one would
     mark it resolved)."""
-    status = git.run(repo.root, "status", "--porcelain", "--untracked-files=all", strip=False)
-    lines = status.splitlines()
-    paths = [line[3:] for line in lines if line[1] != " " and line[3:] not in conflicts]
+    status = git.run(repo.root, "status", "--porcelain", "-z", "--untracked-files=all", strip=False)
+    entries = iter(status.split("\0"))  # -z: paths as they are, never quoted
+    paths = []
+    for entry in entries:
+        if entry[:1] in ("R", "C"):
+            next(entries, None)  # a rename's or copy's source path follows
+        if entry and entry[1] != " " and entry[3:] not in conflicts:
+            paths.append(entry[3:])
     if paths:
         git.run(repo.root, "add", "--all", "--", *paths)
 
@@ -392,8 +399,8 @@ def _restore(repo: Path, head: str, added: list[str], folders: set[Path]) -> Non
     if git.run(repo, "rev-parse", "--verify", "--quiet", "MERGE_HEAD", check=False):
         git.run(repo, "merge", "--abort", check=False)
     git.run(repo, "reset", "--hard", "--quiet", head, check=False)
-    untracked = git.run(repo, "ls-files", "--others", "--exclude-standard", check=False)
-    for relative in [*added, *untracked.splitlines()]:
+    untracked = git.run(repo, "ls-files", "--others", "--exclude-standard", "-z", check=False)
+    for relative in [*added, *filter(None, untracked.split("\0"))]:
         path = repo / relative
         if path.is_file() or path.is_symlink():
             path.unlink()
