@@ -5,12 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import tomlkit
 from conftest import REPO, git
 
-from mlscaffold import __version__
+from mlscaffold import __version__, hookimpl
 from mlscaffold.cli import app
 from mlscaffold.state import STATE_FILE, read_state
 
@@ -66,7 +67,7 @@ def test_new_with_defaults_creates_and_commits_the_pristine_tree(runner, tmp_pat
 
 
 def test_render_runs_no_git_process_per_file_and_keeps_executable_bits(
-    runner, tmp_path, make_template, monkeypatch
+    runner, tmp_path, make_template, monkeypatch, register_plugin
 ):
     from copier._main import Worker
 
@@ -76,6 +77,12 @@ def test_render_runs_no_git_process_per_file_and_keeps_executable_bits(
     files = {f"pkg/module_{i}.py.jinja": "# {{ project_name }}\n" for i in range(20)}
     template = make_template(files={**files, "run.sh": "#!/bin/sh\necho run\n"})
     (template / "template" / "run.sh").chmod(0o755)
+    layer = tmp_path / "layer"  # a plugin's template layer is rendered the same way
+    (layer / "extra").mkdir(parents=True)
+    for i in range(20):
+        (layer / "extra" / f"part_{i}.txt").write_text("part\n")
+    templates = hookimpl(lambda: [str(layer)], specname="mlscaffold_templates")
+    register_plugin(SimpleNamespace(mlscaffold_templates=templates), "layered")
     started = []
     real_popen = subprocess.Popen.__init__
 
@@ -84,8 +91,10 @@ def test_render_runs_no_git_process_per_file_and_keeps_executable_bits(
         real_popen(self, args, *rest, **kwargs)
 
     monkeypatch.setattr(subprocess.Popen, "__init__", popen)
-    result = new(runner, str(tmp_path / "demo"), "--defaults", "--template", str(template))
+    result = new(runner, str(tmp_path / "demo"), "--defaults", "--template", str(template),
+                 "--plugin", "layered")  # fmt: skip
     assert result.exit_code == 0, result.output
+    assert (tmp_path / "demo" / "extra" / "part_19.txt").is_file()
     assert len(started) < len(files), started  # a handful for the snapshot, none per file
     assert not [args for args in started if "core.fileMode" in args]
     assert git(tmp_path / "demo", "ls-files", "--stage", "run.sh").startswith("100755 ")

@@ -278,8 +278,6 @@ def _render_layers(
 ) -> dict[str, str]:
     """Render each plugin's template layers and add their files, refusing any overlap;
     returns the plugin that owns each file the plugins added."""
-    import copier
-
     owners = {
         path.relative_to(destination).as_posix(): policies.TEMPLATE_OWNER
         for path in destination.rglob("*")
@@ -309,10 +307,11 @@ def _render_layers(
                 try:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
-                        copier.run_copy(
-                            str(layer), out, data=dict(answers), defaults=True,
-                            unsafe=trust, quiet=True,
-                        )  # fmt: skip
+                        with _fresh_folder_worker()(
+                            src_path=str(layer), dst_path=out, data=dict(answers),
+                            defaults=True, unsafe=trust, quiet=True,
+                        ) as worker:  # fmt: skip
+                            worker.run_copy()
                 except Exception as error:
                     explained = _explain(error, f"plugin {name!r} template layer")
                     if explained is error:
