@@ -32,6 +32,10 @@ CASES = {
         ["proj", "-d", "package_name=9-lives"],
         "not a valid Python package name",
     ),
+    "package name too long to import on one line": (
+        ["proj", "-d", "package_name=" + "p" * 51],
+        "is 51 characters long: keep it to 50 or fewer",
+    ),
     "project name with a slash": (["proj", "-d", "project_name=a/b"], "may hold only letters"),
     "project name with a control character": (
         ["proj", "-d", "project_name=a\tb"],

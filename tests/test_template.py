@@ -94,3 +94,16 @@ def test_stage_folders_and_project_files(copie):
         assert (project / name).is_file(), name
     for kept in ["data/raw", "models", "reports"]:
         assert (project / kept / ".gitkeep").is_file(), kept
+
+
+@pytest.mark.parametrize("mode", ["online", "batch"])
+def test_the_longest_package_name_allowed_keeps_the_code_ruff_clean(copie, mode):
+    import subprocess
+    import sys
+
+    project = render(copie, package_name="p" * 50, prediction_mode=mode)
+    for command in (["check", "."], ["format", "--check", "."]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *command], cwd=project, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
