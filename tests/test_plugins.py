@@ -223,6 +223,18 @@ def test_hook_mlscaffold_commands(runner, register_plugin):
     assert result.exit_code == 0 and result.stdout == "hello Ada\n"
 
 
+def test_plugins_load_before_parsing_unless_a_built_in_command_is_named(monkeypatch):
+    from mlscaffold.cli import _may_name_a_plugin_command
+
+    monkeypatch.delenv("_MLSCAFFOLD_COMPLETE", raising=False)
+    for args in (["status"], ["-q", "update", "--dry-run"], ["plugin", "new", "x"]):
+        assert not _may_name_a_plugin_command(args), args
+    for args in ([], ["--help"], ["-v"], ["acme-hello", "Ada"]):
+        assert _may_name_a_plugin_command(args), args
+    monkeypatch.setenv("_MLSCAFFOLD_COMPLETE", "complete_bash")
+    assert _may_name_a_plugin_command(["status"])
+
+
 @pytest.mark.reliability("misbehaving plugins")
 def test_a_failing_hook_names_plugin_and_hook(runner, tmp_path, register_plugin):
     def broken(answers):

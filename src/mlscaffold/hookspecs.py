@@ -156,6 +156,9 @@ def mlscaffold_migrations(answers: dict[str, Any]) -> list[dict[str, Any]]:
 def mlscaffold_commands(app: Any) -> None:
     """Add sub-commands to the ``mlscaffold`` command line.
 
+    Called before the command line is parsed, except when it names a built-in command
+    (those start without loading plugins), so a plugin's command needs a name of its own.
+
     :param app: the ``typer.Typer`` application.
     :return: nothing; register commands on ``app``.
 
