@@ -116,9 +116,10 @@ def init_snapshot(project: Path, message: str, author: tuple[str, str]) -> str:
         if line.startswith(("GIT_AUTHOR_IDENT=", "GIT_COMMITTER_IDENT="))
     )
     text = f"{message}\n\n{trailer('')}\n".encode()
-    author, committer = idents["GIT_AUTHOR_IDENT"], idents["GIT_COMMITTER_IDENT"]
     stream = [
-        f"commit refs/heads/{branch}\nmark :1\nauthor {author}\ncommitter {committer}\n".encode(),
+        f"commit refs/heads/{branch}\nmark :1\n".encode(),
+        f"author {idents['GIT_AUTHOR_IDENT']}\n".encode(),
+        f"committer {idents['GIT_COMMITTER_IDENT']}\n".encode(),
         b"data %d\n%s\n" % (len(text), text),
     ]
     # A name ending in / is a nested repository, which git add would not take either.

@@ -114,7 +114,7 @@ def _render_base(
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            with _fresh_folder_worker()(
+            worker = _copy(
                 src_path=str(template),
                 dst_path=destination,
                 data={**recorded, **data},
@@ -125,8 +125,7 @@ def _render_base(
                 unsafe=trust,
                 quiet=True,
                 cleanup_on_error=False,
-            ) as worker:
-                worker.run_copy()
+            )
             # Unknown answers are caught after the render, which goes to a throw-away
             # folder: copier's public API reads the template's questions only by running.
             questions = worker.template.questions_data
@@ -160,6 +159,13 @@ def _render_base(
     return answers, notes
 
 
+def _copy(**options: Any) -> Any:
+    """``copier.run_copy`` into a new, empty folder; returns copier's worker."""
+    with _fresh_folder_worker()(**options) as worker:
+        worker.run_copy()
+    return worker
+
+
 @functools.cache
 def _fresh_folder_worker() -> type:
     """copier's worker (what ``copier.run_copy`` runs) for a render into a new, empty folder.
@@ -168,7 +174,7 @@ def _fresh_folder_worker() -> type:
     executable bit into the git index of a checkout with ``core.fileMode=false``. A render
     here goes to a private folder that no index tracks, so each of those processes (one
     per file, a fifth of `mlscaffold new`) can change nothing; mlscaffold records the
-    modes itself when it commits the snapshot. tests/test_template.py checks that copier
+    modes itself when it commits the snapshot. tests/test_new.py checks that copier
     still has the method and that a render starts no process per file.
     """
     from copier._main import Worker
@@ -307,11 +313,10 @@ def _render_layers(
                 try:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
-                        with _fresh_folder_worker()(
+                        _copy(
                             src_path=str(layer), dst_path=out, data=dict(answers),
                             defaults=True, unsafe=trust, quiet=True,
-                        ) as worker:  # fmt: skip
-                            worker.run_copy()
+                        )  # fmt: skip
                 except Exception as error:
                     explained = _explain(error, f"plugin {name!r} template layer")
                     if explained is error:
