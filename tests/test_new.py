@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -98,6 +99,68 @@ def test_render_runs_no_git_process_per_file_and_keeps_executable_bits(
     assert len(started) < len(files), started  # a handful for the snapshot, none per file
     assert not [args for args in started if "core.fileMode" in args]
     assert git(tmp_path / "demo", "ls-files", "--stage", "run.sh").startswith("100755 ")
+
+
+# Path names that exercise what copier renders in paths: the yield tag, a name that
+# renders empty (skipped), a .jinja file beside a plain one of the same name, an
+# exclusion that depends on an answer, a templated answers file and subdirectory.
+YIELD_TEMPLATE = {
+    "copier.yml": (
+        "_subdirectory: '{{ layout }}'\n_answers_file: '.answers-{{ project_name }}.yml'\n"
+        "_exclude: ['{{ skipped }}']\nproject_name: {type: str, default: demo}\n"
+        "layout: {type: str, default: src}\nskipped: {type: str, default: notes.txt}\n"
+        "models: {type: yaml, default: [forest, logistic]}\nextra: {type: bool, default: false}\n"
+    ),
+    "src/{% yield model from models %}{{ model }}{% endyield %}/train.py.jinja": (
+        "MODEL = '{{ model }}'\n"
+    ),
+    "src/{{ project_name }}/{% if extra %}extra.md{% endif %}": "extra\n",
+    "src/{{ project_name }}/README.md": "plain\n",
+    "src/{{ project_name }}/README.md.jinja": "# {{ project_name }}\n",
+    "src/notes.txt": "excluded\n",
+    "src/{{ _copier_conf.answers_file }}.jinja": "{{ _copier_answers|to_nice_yaml }}",
+    "src/run.sh": "#!/bin/sh\n",
+}
+# The same with other delimiters: text with the default ones must stay as it is.
+DELIMITERS_TEMPLATE = {
+    "copier.yml": (
+        "_envops: {block_start_string: '[%', block_end_string: '%]', "
+        "variable_start_string: '[[', variable_end_string: ']]'}\n"
+        "project_name: {type: str, default: demo}\nmodels: {type: yaml, default: [a, b]}\n"
+    ),
+    "[% yield m from models %][[ m ]][% endyield %]/{{ kept }}.txt.jinja": "[[ m ]] {{ x }}\n",
+    "[[ project_name ]]/README.md.jinja": "# [[ project_name ]]\n",
+}
+
+
+@pytest.mark.parametrize("files", [YIELD_TEMPLATE, DELIMITERS_TEMPLATE], ids=["yield", "envops"])
+def test_render_writes_what_copier_writes(tmp_path, files):
+    import copier
+
+    from mlscaffold.render import _copy
+
+    template = tmp_path / "template"
+    for relative, text in files.items():
+        (template / relative).parent.mkdir(parents=True, exist_ok=True)
+        (template / relative).write_text(text)
+    if (template / "src" / "run.sh").exists():
+        (template / "src" / "run.sh").chmod(0o755)
+    for data in ({}, {"extra": True, "project_name": "other", "skipped": "none"}):
+        ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+        _copy(src_path=str(template), dst_path=ours, data=data, defaults=True, quiet=True)
+        copier.run_copy(str(template), theirs, data=data, defaults=True, quiet=True)
+        assert _tree(ours) == _tree(theirs)
+        assert len(_tree(ours)) >= 3
+        for folder in (ours, theirs):
+            shutil.rmtree(folder)
+
+
+def _tree(root: Path) -> dict[str, tuple[int, bytes]]:
+    return {
+        path.relative_to(root).as_posix(): (path.stat().st_mode, path.read_bytes())
+        for path in root.rglob("*")
+        if path.is_file()
+    }
 
 
 def _umask() -> int:

@@ -168,14 +168,22 @@ def _copy(**options: Any) -> Any:
 
 @functools.cache
 def _fresh_folder_worker() -> type:
-    """copier's worker (what ``copier.run_copy`` runs) for a render into a new, empty folder.
+    """copier's worker (what ``copier.run_copy`` runs) for a plain folder rendered into a
+    new, empty one. Three of its habits cost processes and compiles on every path while
+    changing nothing in that case:
 
-    After writing each file copier runs ``git config`` in the destination, to carry the
-    executable bit into the git index of a checkout with ``core.fileMode=false``. A render
-    here goes to a private folder that no index tracks, so each of those processes (one
-    per file, a fifth of `mlscaffold new`) can change nothing; mlscaffold records the
-    modes itself when it commits the snapshot. tests/test_new.py checks that copier
-    still has the method and that a render starts no process per file.
+    - it runs ``git config`` in the destination after each file, to carry the executable
+      bit into the git index of a checkout with ``core.fileMode=false``: no index tracks
+      the private folder a render goes to (mlscaffold records modes when it commits);
+    - it runs three git processes per render to learn whether the template is a git
+      repository or bundle: mlscaffold hands copier a plain folder (sources.checkout
+      has already read any git template at the right commit);
+    - it compiles every path part, and the answers file's name once per part, as a new
+      Jinja template: text with no Jinja syntax renders as itself, and the rest is
+      compiled once per render.
+
+    tests/test_new.py checks that copier still has these methods and that a render
+    starts no process per file; the template tests check what renders.
     """
     from copier._main import Worker
 
@@ -183,7 +191,42 @@ def _fresh_folder_worker() -> type:
         def _sync_git_index_executable_bit(self, *args: Any, **kwargs: Any) -> None:
             pass
 
+        @functools.cached_property
+        def template(self) -> Any:
+            template = super().template
+            template.__dict__["vcs"] = None  # the value of copier's cached property
+            return template
+
+        @functools.cached_property
+        def _compiled(self) -> dict[str, Any]:
+            return {}
+
+        def _render_string(self, string: str, extra_context: Any = None) -> str:
+            if _plain(self.jinja_env, string):
+                return string
+            compiled = self._compiled.get(string)
+            if compiled is None:
+                compiled = self._compiled[string] = self.jinja_env.from_string(string)
+            return compiled.render(**self._render_context(), **(extra_context or {}))
+
+        @property
+        def answers_relpath(self) -> Path:
+            path = str(self.answers_file or self.template.answers_relpath)
+            return Path(path) if _plain(self.jinja_env, path) else super().answers_relpath
+
     return FreshFolderWorker
+
+
+def _plain(env: Any, text: str) -> bool:
+    """Whether Jinja would render ``text`` as itself: one line, no delimiter, unchanged by
+    the extensions' preprocessing. That preprocessing always runs, as compiling would run
+    it: copier's yield tag resets itself there before each render."""
+    unchanged = env.preprocess(text) == text
+    markers = (
+        env.block_start_string, env.variable_start_string, env.comment_start_string,
+        env.line_statement_prefix, env.line_comment_prefix, "\n", "\r",
+    )  # fmt: skip
+    return unchanged and not any(marker and marker in text for marker in markers)
 
 
 def _check_size(destination: Path) -> None:
@@ -252,7 +295,6 @@ def _ask(
     user_defaults: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
     """Ask the plugins' questions with copier, so they get its prompts and validation."""
-    import copier
     import yaml
 
     with tempfile.TemporaryDirectory(prefix="mlscaffold-questions-") as folder:
@@ -262,9 +304,9 @@ def _ask(
         (root / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
         given = {k: v for k, v in data.items() if k in questions}
         try:
-            worker = copier.run_copy(
-                str(root),
-                root / "out",
+            worker = _copy(
+                src_path=str(root),
+                dst_path=root / "out",
                 data={**answers, **given},
                 defaults=defaults,
                 user_defaults=dict(user_defaults or {}),
