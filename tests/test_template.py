@@ -37,6 +37,17 @@ def test_every_choice_renders_cleanly(copie, question, choice):
     assert 'name = "demo-project"' in pyproject
 
 
+@pytest.mark.parametrize(
+    ("project_name", "package_name"),
+    [("Churn.Model_v2", "churn_model_v2"), ("2024-churn", "_2024_churn"), ("x--y", "x_y")],
+)
+def test_the_package_name_defaults_to_an_importable_form_of_the_project_name(
+    copie, project_name, package_name
+):
+    project = render(copie, project_name=project_name)
+    assert (project / "src" / package_name / "__init__.py").is_file()
+
+
 @pytest.mark.parametrize("python_version", QUESTIONS["python_version"]["choices"])
 def test_python_version_sets_requires_python_and_ruff_target(copie, python_version):
     pyproject = (render(copie, python_version=python_version) / "pyproject.toml").read_text()

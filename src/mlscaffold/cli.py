@@ -1,9 +1,12 @@
 """The command line: maps options to library calls and shows their results.
 
 Typer lives here only; library modules return values or raise MlscaffoldError.
+
+Unlike the other modules, this one has no ``from __future__ import annotations``: typer
+reads every command's annotations on each run, and evaluating them as strings there
+took three quarters of building the command line (15 ms of a 0.2 s ``status``).
 """
 
-from __future__ import annotations
 
 import errno
 import functools
@@ -87,7 +90,7 @@ def _json(data: object) -> None:
 
 
 @functools.cache
-def _console() -> Console:
+def _console() -> "Console":
     """rich's console for tables, trees and spinners, made on first use."""
     from rich.console import Console
 
