@@ -59,14 +59,16 @@ def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> t
 
 
 def measure(cases: dict[str, Callable[[], tuple]], runs: int) -> dict[str, dict]:
-    """Run every case ``runs`` times after a warm-up, alternating cases run by run.
+    """Run every case ``runs`` times after a warm-up, alternating cases run by run, in
+    the opposite order every other round, so that no case always runs first.
 
     A case makes ``(command, cwd, cleanup)`` or ``(command, cwd, cleanup, env)``. Each result
     keeps its per-round times, so that two cases can be compared round by round (``paired``).
     """
     samples: dict[str, list[tuple[float, int]]] = {name: [] for name in cases}
     for round_ in range(runs + 1):
-        for name, make in cases.items():
+        order = list(cases.items())
+        for name, make in order[::-1] if round_ % 2 else order:
             command, cwd, cleanup, *env = make()
             result = timed(command, cwd, *env)
             cleanup()

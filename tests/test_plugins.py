@@ -268,6 +268,18 @@ def test_entry_points_are_read_as_importlib_metadata_reads_them():
     assert plugins.entry_points("console_scripts")  # the comparison above compared something
 
 
+def test_plugin_versions_are_read_as_importlib_metadata_reads_them():
+    from importlib.metadata import PathDistribution
+
+    folders = {folder for group in ("mlscaffold", "console_scripts")
+               for _, _, folder in plugins.entry_points(group)}  # fmt: skip
+    assert len(folders) >= 10, folders  # mlscaffold, its plugins, pytest, copier, ...
+    for folder in folders:
+        metadata = PathDistribution(Path(folder))
+        expected = (metadata.metadata["Name"], metadata.version)
+        assert plugins._name_and_version(folder) == expected, folder
+
+
 def test_an_installed_plugin_is_found_through_its_entry_point(tmp_path, monkeypatch):
     (tmp_path / "acme_plugin.py").write_text(
         "from mlscaffold import hookimpl\n\n\n@hookimpl\ndef mlscaffold_questions():\n"
@@ -346,6 +358,31 @@ def test_a_hung_hook_is_stopped_by_the_time_limit(runner, tmp_path, register_plu
         )  # fmt: skip
     finally:
         release.set()
+
+
+@pytest.mark.reliability("misbehaving plugins")
+def test_the_time_limit_is_per_plugin_and_names_the_one_that_hung(register_plugin, monkeypatch):
+    import threading
+    import time
+
+    release = threading.Event()
+    register_plugin(plugin(mlscaffold_questions=lambda: time.sleep(0.3) or {}), "slow-a")
+    register_plugin(plugin(mlscaffold_questions=lambda: time.sleep(0.3) or {}), "slow-b")
+    register_plugin(plugin(mlscaffold_questions=lambda: release.wait(30) and {}), "stuck")
+    after = []
+    register_plugin(plugin(mlscaffold_questions=lambda: after.append("ran") or {}), "after")
+    monkeypatch.setenv("MLSCAFFOLD_HOOK_TIMEOUT", "0.5")
+    # Together the two slow plugins take longer than the limit, each one less.
+    assert plugins.call("mlscaffold_questions", ["slow-a", "slow-b"]) == [
+        ("slow-a", {}), ("slow-b", {})
+    ]  # fmt: skip
+    try:
+        with pytest.raises(plugins.MlscaffoldError, match=r"plugin .stuck. took more than 0\.5 s"):
+            plugins.call("mlscaffold_questions", ["slow-a", "stuck", "after"])
+    finally:
+        release.set()
+    time.sleep(0.2)
+    assert after == []  # once reported, the plugins after the hung one are not run
 
 
 def test_plugins_lists_the_stages_a_plugin_contributes_to(runner, tmp_path, register_plugin):
