@@ -109,6 +109,15 @@ def test_exit_code_table_matches_the_code():
     assert rows[str(EXIT_CONFLICTS)].startswith("`update`, `add`, `remove`")
 
 
+def test_every_environment_variable_the_code_reads_is_documented():
+    source = "".join(p.read_text() for p in (REPO / "src" / "mlscaffold").glob("*.py"))
+    read = set(re.findall(r"\"((?:MLSCAFFOLD|NO|FORCE)_[A-Z_]+)\"", source))
+    page = (REPO / "docs" / "reference" / "environment.md").read_text()
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", page, re.M))
+    assert read == documented
+    assert {"MLSCAFFOLD_HOOK_TIMEOUT", "NO_COLOR"} <= read
+
+
 def test_state_file_reference_shows_every_key_the_code_writes():
     """The documented example and a state file the code writes have the same keys."""
     import tomlkit
