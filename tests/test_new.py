@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 import tomlkit
-from conftest import REPO, git
+from conftest import REPO, git, snapshot
 
 from mlscaffold import __version__, hookimpl
 from mlscaffold.cli import app
@@ -71,10 +72,15 @@ def test_render_runs_no_git_process_per_file_and_keeps_executable_bits(
     runner, tmp_path, make_template, monkeypatch, register_plugin
 ):
     from copier._main import Worker
+    from copier._template import Template
 
-    # The per-file index sync that render skips (see render._fresh_folder_worker) must
-    # still be the method copier calls; if copier renames it, this says so.
-    assert callable(getattr(Worker, "_sync_git_index_executable_bit", None))
+    # What render's worker replaces (see render._fresh_folder_worker) must still be what
+    # copier calls; if copier renames any of it, this says so.
+    for method in ("_sync_git_index_executable_bit", "_render_string"):
+        assert callable(getattr(Worker, method, None)), method
+    for attribute in ("template", "answers_relpath"):
+        assert isinstance(getattr(Worker, attribute, None), (property, functools.cached_property))
+    assert isinstance(getattr(Template, "vcs", None), functools.cached_property)
     files = {f"pkg/module_{i}.py.jinja": "# {{ project_name }}\n" for i in range(20)}
     template = make_template(files={**files, "run.sh": "#!/bin/sh\necho run\n"})
     (template / "template" / "run.sh").chmod(0o755)
@@ -149,18 +155,11 @@ def test_render_writes_what_copier_writes(tmp_path, files):
         ours, theirs = tmp_path / "ours", tmp_path / "theirs"
         _copy(src_path=str(template), dst_path=ours, data=data, defaults=True, quiet=True)
         copier.run_copy(str(template), theirs, data=data, defaults=True, quiet=True)
-        assert _tree(ours) == _tree(theirs)
-        assert len(_tree(ours)) >= 3
+        written = snapshot(ours)
+        assert written == snapshot(theirs)
+        assert len([path for path, (kind, _) in written.items() if kind != "dir"]) >= 3
         for folder in (ours, theirs):
             shutil.rmtree(folder)
-
-
-def _tree(root: Path) -> dict[str, tuple[int, bytes]]:
-    return {
-        path.relative_to(root).as_posix(): (path.stat().st_mode, path.read_bytes())
-        for path in root.rglob("*")
-        if path.is_file()
-    }
 
 
 def _umask() -> int:

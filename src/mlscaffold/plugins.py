@@ -201,15 +201,15 @@ def stages_of(name: str) -> list[str]:
 
 def resolve(chosen: Iterable[str]) -> list[PluginInfo]:
     """The chosen plugins, by name, sorted so that a render does not depend on flag order."""
-    available = names()
-    for name in sorted(set(chosen)):
+    available, wanted = names(), sorted(set(chosen))
+    for name in wanted:
         if name not in available:
             known = ", ".join(available) or "none"
             raise MlscaffoldError(
                 f"plugin {name!r} is not installed (installed plugins: {known}): "
                 f"install mlscaffold-{name} with pip, or check the name with `mlscaffold plugins`"
             )
-    return [_info(name) for name in sorted(set(chosen))]
+    return [_info(name) for name in wanted]
 
 
 def namespace(plugin_name: str) -> str:

@@ -182,8 +182,8 @@ def _fresh_folder_worker() -> type:
       Jinja template: text with no Jinja syntax renders as itself, and the rest is
       compiled once per render.
 
-    tests/test_new.py checks that copier still has these methods and that a render
-    starts no process per file; the template tests check what renders.
+    tests/test_new.py checks that copier still has what this replaces, that a render
+    starts no process per file, and that it writes what copier.run_copy writes.
     """
     from copier._main import Worker
 
