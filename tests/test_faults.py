@@ -101,12 +101,18 @@ def test_new_interrupted_at_every_write_leaves_nothing(tmp_path, template, monke
     pytest.fail("new never finished")
 
 
+@pytest.mark.parametrize("mine_at_new_path", [False, True], ids=["edits", "file-at-new-path"])
 @pytest.mark.parametrize("kind", sorted(ERRORS))
-def test_update_interrupted_at_every_write_changes_nothing(tmp_path, template, monkeypatch, kind):
+def test_update_interrupted_at_every_write_changes_nothing(
+    tmp_path, template, monkeypatch, kind, mine_at_new_path
+):
     project = create_project(tmp_path / "proj", template=str(template), vcs_ref="v1.0.0",
                              defaults=True, interactive=False).path  # fmt: skip
     (project / "keep.txt").write_text("keep, mine\n")
-    git(project, "commit", "--quiet", "-am", "edit")
+    if mine_at_new_path:  # the user committed a file where the new version adds one
+        (project / "docs" / "notes-v2.md").write_text("my own notes\n")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", "edit")
     before = snapshot(project)
     for at in range(1, 500):
         with monkeypatch.context() as patch:
@@ -119,6 +125,7 @@ def test_update_interrupted_at_every_write_changes_nothing(tmp_path, template, m
         assert faults.calls < at
         assert (project / "docs" / "notes-v2.md").exists()
         assert (project / "keep.txt").read_text() == "keep, mine\n"
+        assert not (project / ".git" / "mlscaffold-update.json").exists()
         return
     pytest.fail("update never finished")
 

@@ -285,15 +285,15 @@ def test_interrupted_merge_leaves_the_tree_as_it_was(project, monkeypatch):
     (project / "keep.txt").write_text("keep, mine\n")
     commit_all(project)
     before = snapshot(project)
-    real_run = updating.git.run
+    real_process = updating.git._process
 
-    def interrupt_after_merge(cwd, *args, **kwargs):
-        output = real_run(cwd, *args, **kwargs)
-        if args[:1] == ("merge",) and "--abort" not in args:
+    def interrupt_after_merge(cwd, args, *rest, **kwargs):
+        output = real_process(cwd, args, *rest, **kwargs)
+        if "merge" in args and "--abort" not in args:
             raise KeyboardInterrupt
         return output
 
-    monkeypatch.setattr(updating.git, "run", interrupt_after_merge)
+    monkeypatch.setattr(updating.git, "_process", interrupt_after_merge)
     with pytest.raises(KeyboardInterrupt):
         update(project)
     monkeypatch.undo()
@@ -310,7 +310,7 @@ def test_project_in_a_monorepo(tmp_path, template):
     (mono / "ml").mkdir()
     created = create_project(
         mono / "ml" / "churn", template=str(template), vcs_ref="v1.0.0", defaults=True,
-        interactive=False,
+        interactive=False, monorepo=True,
     )  # fmt: skip
     project = created.path
     assert (project / "README.md").exists()

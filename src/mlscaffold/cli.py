@@ -43,6 +43,10 @@ class _Group(TyperGroup):
         except MlscaffoldError as error:
             _report(error)
             raise typer.Exit(code=error.exit_code) from None
+        except KeyboardInterrupt as error:  # Ctrl-C, or SIGTERM/SIGHUP (see interrupts)
+            _say("the command was stopped; nothing was changed", label="Interrupted:",
+                 colour="yellow", err=True)  # fmt: skip
+            raise typer.Exit(code=getattr(error, "exit_code", 130)) from None
         except OSError as error:
             if error.errno not in ENVIRONMENT_ERRORS:
                 raise  # anything else is a bug and keeps its traceback
@@ -204,6 +208,14 @@ def new(
         typer.Option("--trust", help="Allow the template's tasks and Jinja extensions to run."),
     ] = False,
     no_git: NoGitOption = False,
+    monorepo: Annotated[
+        bool,
+        typer.Option(
+            "--monorepo",
+            help="Inside a git repository: add the project to it (staged for review) "
+            "instead of giving the project a repository of its own.",
+        ),
+    ] = False,
     plugin: Annotated[
         list[str] | None,
         typer.Option(
@@ -236,6 +248,7 @@ def new(
             use_git=not no_git,
             interactive=interactive,
             plugins=plugin or [],
+            monorepo=monorepo,
         )
     for note in created.notes:
         _say(note, label="Note:", colour="yellow", err=True)
@@ -276,7 +289,7 @@ def _ask_plugins() -> list[str]:
     ]
     picked = questionary.checkbox("Plugins to use in this project", choices=choices).ask()
     if picked is None:  # Ctrl-C at the prompt
-        raise typer.Abort()
+        raise KeyboardInterrupt
     return picked
 
 
@@ -447,8 +460,22 @@ def update(
         ),
     ] = False,
     as_json: JsonOption = False,
+    abort: Annotated[
+        bool,
+        typer.Option(
+            "--abort",
+            help="Undo an update that was killed part-way, putting the project back as it was.",
+        ),
+    ] = False,
 ) -> None:
     """Merge the template's and plugins' changes into the project (3-way, through git)."""
+    if abort:
+        from mlscaffold.update import abort_update
+
+        head = abort_update(path)
+        _say(f"the project is back at {head[:12]}, as it was before the update", label="Undone:",
+             colour="green")  # fmt: skip
+        return
     _update(path, vcs_ref=vcs_ref, data=data, defaults=defaults, trust=trust, dry_run=dry_run,
             replace_managed=replace_managed, as_json=as_json)  # fmt: skip
 
@@ -523,6 +550,9 @@ def diff(path: ProjectArgument = Path(".")) -> None:
 
 
 def main() -> None:
+    from mlscaffold import interrupts
+
+    interrupts.install()
     try:
         os.getcwd()
     except FileNotFoundError:  # copier and git need one; say so instead of failing deep inside
@@ -537,7 +567,8 @@ def main() -> None:
         except MlscaffoldError as error:
             _report(error)
             raise SystemExit(error.exit_code) from None
-    app(prog_name="mlscaffold")
+    with interrupts.scratch_root():
+        app(prog_name="mlscaffold")
 
 
 def _may_name_a_plugin_command(args: list[str]) -> bool:

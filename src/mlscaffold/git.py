@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from mlscaffold import interrupts
 from mlscaffold.errors import MlscaffoldError
 
 SNAPSHOT_TRAILER = "Mlscaffold-Snapshot"
@@ -22,8 +23,32 @@ FALLBACK_NAME = "mlscaffold"
 FALLBACK_EMAIL = "mlscaffold@localhost"
 
 
+# Every git mlscaffold runs: nothing a template, a template's repository or a render
+# could have put in a repository's configuration runs as a program (the file system
+# monitor, hooks, a pager, the ext:: transport), and paths in git's output stay as they
+# are (not octal-quoted when non-ASCII) for parsing. Filters and diff drivers are defined
+# only in configuration, which a template cannot write (render refuses `.git` paths), and
+# template repositories are read with plumbing that applies none (``export``).
+SAFE = (
+    "-c", "core.fsmonitor=false", "-c", f"core.hooksPath={os.devnull}",
+    "-c", "core.pager=cat", "-c", "protocol.ext.allow=never", "-c", "core.quotePath=false",
+)  # fmt: skip
+SAFE_ENV = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_PAGER": "cat", "GIT_ASKPASS": ""}
+
+
 def available() -> bool:
     return shutil.which("git") is not None
+
+
+def _process(
+    cwd: Path, args: list[str], env: Mapping[str, str] | None, **options: object
+) -> subprocess.CompletedProcess:
+    """git with the safe configuration; a signal waits for it to finish (see interrupts)."""
+    with interrupts.critical():
+        return subprocess.run(
+            ["git", *SAFE, *args], cwd=cwd, env={**os.environ, **SAFE_ENV, **(env or {})},
+            capture_output=True, check=False, **options,
+        )  # fmt: skip
 
 
 def run(
@@ -35,12 +60,7 @@ def run(
 ) -> str:
     """Run git in ``cwd`` and return its stdout (stripped unless ``strip`` is false);
     a failure raises MlscaffoldError, unless ``check`` is false."""
-    full_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", **(env or {})}
-    # Paths in git's output stay as they are (not octal-quoted when non-ASCII) for parsing.
-    result = subprocess.run(
-        ["git", "-c", "core.quotePath=false", *args],
-        cwd=cwd, env=full_env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    result = _process(cwd, list(args), env, text=True)
     if check and result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()
         raise MlscaffoldError(f"git {args[0]} failed: {detail[-1] if detail else 'no output'}")
@@ -53,9 +73,7 @@ def blobs(cwd: Path, wanted: list[tuple[str, str]]) -> list[bytes | None]:
     if not wanted:
         return []
     request = "".join(f"{revision}:{path}\n" for revision, path in wanted).encode()
-    output = subprocess.run(
-        ["git", "cat-file", "--batch"], cwd=cwd, input=request, capture_output=True, check=False
-    ).stdout
+    output = _process(cwd, ["cat-file", "--batch"], None, input=request).stdout
     found: list[bytes | None] = []
     at = 0
     for revision, path in wanted:
@@ -72,12 +90,49 @@ def blobs(cwd: Path, wanted: list[tuple[str, str]]) -> list[bytes | None]:
 
 
 def export(repo: Path, commit: str, target: Path) -> None:
-    """Write the files of ``commit`` into the new folder ``target`` as a checkout would
-    (modes, symlinks, filters), reading ``repo`` only: its index and files stay untouched."""
-    with tempfile.TemporaryDirectory(prefix="mlscaffold-index-") as scratch:
-        env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
-        run(repo, "read-tree", commit, env=env)
-        run(repo, "checkout-index", "--all", f"--prefix={target}{os.sep}", env=env)
+    """Write the files of ``commit`` into the new folder ``target`` (modes and symlinks
+    kept), reading ``repo``'s objects only: its index, files, hooks and configuration are
+    neither touched nor run. Unlike a checkout, no filter or attribute applies: a template
+    repository's own configuration could name a program as a filter, and copier runs none.
+    """
+    listing = run(repo, "ls-tree", "-r", "-z", "--full-tree", commit, strip=False)
+    entries = []
+    for entry in filter(None, listing.split("\0")):
+        info, path = entry.split("\t", 1)
+        mode, kind, _ = info.split(" ")
+        if kind == "blob":  # a submodule (a commit) is left out, as a checkout leaves it empty
+            entries.append((mode, path))
+    contents = blobs(repo, [(commit, path) for _, path in entries])
+    target.mkdir()
+    root = target.resolve()
+    for (mode, path), data in zip(entries, contents, strict=True):
+        out = target / path
+        # git's own checkout refuses such names; a crafted tree can still hold them.
+        parts = path.split("/")
+        if any(part in ("", ".", "..") or is_git_name(part) for part in parts):
+            raise MlscaffoldError(
+                f"the template repository holds the path {path!r}, which no "
+                "checkout may write: use another template"
+            )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not out.parent.resolve().is_relative_to(root):
+            raise MlscaffoldError(
+                f"the template repository writes {path!r} through a link "
+                "that leads outside it: use another template"
+            )
+        if mode == "120000":
+            os.symlink(os.fsdecode(data or b""), out)
+        else:
+            out.write_bytes(data or b"")
+            if mode == "100755":
+                out.chmod(out.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+
+
+def is_git_name(name: str) -> bool:
+    """Whether git would take a file or folder of this name for its own ``.git``: what
+    it refuses to check out on any system (case, trailing dots and spaces, the 8.3 name)."""
+    folded = name.lower().rstrip(". ")
+    return folded in (".git", "git~1")
 
 
 def config_value(cwd: Path, key: str) -> str:
@@ -133,9 +188,9 @@ def init_snapshot(project: Path, message: str, author: tuple[str, str]) -> str:
             data = path.read_bytes()
         stream.append(b"M %s inline %s\ndata %d\n%s\n" % (mode, _quoted(name), len(data), data))
     marks = project / ".git" / "mlscaffold-marks"  # the git init above made .git there
-    imported = subprocess.run(
-        ["git", "fast-import", "--quiet", "--done", f"--export-marks={marks}"],
-        cwd=project, input=b"".join([*stream, b"done\n"]), capture_output=True, check=False,
+    imported = _process(
+        project, ["fast-import", "--quiet", "--done", f"--export-marks={marks}"], None,
+        input=b"".join([*stream, b"done\n"]),
     )  # fmt: skip
     if imported.returncode:
         detail = imported.stderr.decode(errors="replace").strip().splitlines() or ["no output"]
@@ -198,3 +253,45 @@ def find_snapshot(repo: Path, prefix: str) -> str | None:
         if wanted in values.split("\x1f"):
             return commit
     return None
+
+
+def refuse_lock(root: Path) -> None:
+    """Refuse to start while git's index is locked: a merge would fail half-way."""
+    lock = Path(run(root, "rev-parse", "--absolute-git-dir")) / "index.lock"
+    if lock.exists():
+        raise MlscaffoldError(_locked(lock, "nothing was changed"))
+
+
+def _locked(lock: Path, outcome: str) -> str:
+    return (
+        f"git's index is locked ({lock} exists): another git command is running, or one was "
+        f"killed; {outcome}. When no git command is running, delete {lock} and run the "
+        "command again"
+    )
+
+
+def merge(
+    root: Path, commit: str, message: str, author: tuple[str, str], *options: str
+) -> list[str]:
+    """Merge ``commit`` into the work tree and index of ``root`` without committing, and
+    return the conflicted paths. Anything but a merge git started (conflicts included)
+    raises: a lock, a refusal, a half state; the caller undoes what it began."""
+    done = _process(
+        root,
+        [*identity(root, author), "merge", "--no-ff", "--no-commit", "--quiet", *options,
+         "-m", message, commit],
+        None, text=True,
+    )  # fmt: skip
+    merging = bool(run(root, "rev-parse", "--verify", "--quiet", "MERGE_HEAD", check=False))
+    unmerged = run(root, "diff", "--name-only", "-z", "--diff-filter=U", check=False, strip=False)
+    conflicts = sorted({path for path in unmerged.split("\0") if path})
+    if merging and (done.returncode == 0 or (done.returncode == 1 and conflicts)):
+        return conflicts
+    detail = (done.stderr or done.stdout).strip().splitlines() or ["no output"]
+    lock = Path(run(root, "rev-parse", "--absolute-git-dir")) / "index.lock"
+    if "index.lock" in detail[-1] or lock.exists():
+        raise MlscaffoldError(_locked(lock, "the merge did not happen and was undone"))
+    raise MlscaffoldError(
+        f"git merge failed ({detail[-1]}); it was undone: run `git status` to see why, "
+        "then run the command again"
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -10,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlscaffold import __version__, git
+from mlscaffold import __version__, git, interrupts, locks
 from mlscaffold.errors import MlscaffoldError
 from mlscaffold.plugins import PluginInfo
 from mlscaffold.plugins import resolve as resolve_plugins
@@ -59,6 +61,7 @@ def create_project(
     use_git: bool = True,
     interactive: bool = True,
     plugins: Sequence[str] = (),
+    monorepo: bool = False,
 ) -> Created:
     """Create a project in ``dest`` (absent or an empty folder) from ``template``.
 
@@ -66,9 +69,11 @@ def create_project(
     pristine snapshot, and renamed to ``dest`` as the last step; on any error or
     interrupt the sibling is removed, so ``dest`` is left exactly as it was.
 
-    Inside an existing repository (a monorepo), the snapshot is a commit holding just
-    the project at its path, and git merges it into the current branch, staged for the
-    user to review and commit.
+    A project gets a repository of its own, even inside another repository (a clone of
+    someone else's code is rarely where a user means to add a project). With
+    ``monorepo``, the snapshot is instead a commit holding just the project at its path
+    in the enclosing repository, and git merges it into the current branch, staged for
+    the user to review and commit.
     """
     check_destination(dest)
     dest = Path(os.path.abspath(dest))
@@ -76,9 +81,15 @@ def create_project(
     missing_git = use_git and not git.available()
     use_git = use_git and not missing_git
     outer = git.work_tree_of(dest.parent) if use_git else None
-    if outer:
+    if monorepo and not outer:
+        raise MlscaffoldError(
+            f"--monorepo adds the project to the git repository that holds {dest.parent}, "
+            "but there is none (or --no-git was given): drop --monorepo"
+        )
+    if monorepo:
         _check_repository_ready(outer)
-    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name[:40]}.mlscaffold-", dir=dest.parent))
+    leftovers = interrupts.remove_leftovers(dest.parent, STAGING)
+    staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(dest), dir=dest.parent))
     try:
         rendered = render(
             template,
@@ -94,8 +105,12 @@ def create_project(
         state = state_for(template, rendered, chosen)
         write_state(staging, state)
         created = Created(path=dest, state=state, notes=list(rendered.notes))
+        created.notes.extend(
+            f"removed {path.name}, left in {dest.parent} by an interrupted mlscaffold run"
+            for path in leftovers
+        )
         message = f"Create project from {template} {rendered.template_version}".rstrip()
-        if outer:
+        if monorepo:
             created.commit = _merge_into(outer, staging, dest, message, author_of(state))
             created.notes.append(
                 f"the project is staged as a merge in the repository at {outer}: "
@@ -104,14 +119,42 @@ def create_project(
             return created
         if use_git:
             created.commit = git.init_snapshot(staging, message, author=author_of(state))
+            if outer:
+                created.notes.append(
+                    f"{dest.name} has a git repository of its own, inside the one at {outer}; "
+                    "to add the project to that repository instead, create it with --monorepo"
+                )
         elif missing_git:
             created.notes.append("git was not found: the project was created without a repository")
         _match_default_mode(staging, dest)
-        os.replace(staging, dest)
+        _move_into_place(staging, dest)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return created
+
+
+# The hidden sibling a project is rendered into, named with the process id so that the
+# next run can tell a killed run's leftover from a folder still being written.
+STAGING = re.compile(r"\..{0,40}\.mlscaffold-(?P<pid>\d+)-[A-Za-z0-9_]+")
+
+
+def _staging_prefix(dest: Path) -> str:
+    return f".{dest.name[:40]}.mlscaffold-{os.getpid()}-"
+
+
+def _move_into_place(staging: Path, dest: Path) -> None:
+    # The rename is what makes two `new` into one folder safe: it fails, rather than
+    # mixing two projects, when the other one got there first.
+    try:
+        os.replace(staging, dest)
+    except OSError as error:
+        if error.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+            raise
+        raise MlscaffoldError(
+            f"{dest} was created by another command while this one ran; nothing was "
+            "written: choose another destination"
+        ) from None
 
 
 def _check_repository_ready(root: Path) -> None:
@@ -124,6 +167,7 @@ def _check_repository_ready(root: Path) -> None:
         raise MlscaffoldError(
             f"a merge is in progress in the repository at {root}: finish or abort it first"
         )
+    git.refuse_lock(root)
     if git.run(root, "diff", "--cached", "--name-only"):
         raise MlscaffoldError(
             f"the repository at {root} has staged changes: commit or unstage them first, "
@@ -133,18 +177,41 @@ def _check_repository_ready(root: Path) -> None:
 
 def _merge_into(root: Path, staging: Path, dest: Path, message: str, author) -> str:
     prefix = dest.relative_to(root).as_posix()
-    commit, _ = git.commit_tree(
-        root, staging, prefix, [], f"{message}\n\n{git.trailer(prefix)}", author
-    )
-    try:
-        git.run(
-            root, "merge", "--no-ff", "--no-commit", "--allow-unrelated-histories", "--quiet",
-            "-m", f"Add {prefix} (created by mlscaffold)", commit,
-        )  # fmt: skip
-    except BaseException:
-        git.run(root, "merge", "--abort", check=False)
-        raise
+    # Another `new` into this repository would race on its index: one at a time.
+    with locks.repository(root, wait=30):
+        _check_repository_ready(root)
+        if dest.exists() and any(dest.iterdir()):
+            raise MlscaffoldError(
+                f"{dest} was created by another command while this one ran; nothing was "
+                "written: choose another destination"
+            )
+        commit, _ = git.commit_tree(
+            root, staging, prefix, [], f"{message}\n\n{git.trailer(prefix)}", author
+        )
+        existed = dest.is_dir()
+        try:
+            git.merge(
+                root, commit, f"Add {prefix} (created by mlscaffold)", author,
+                "--allow-unrelated-histories",
+            )  # fmt: skip
+        except BaseException:
+            _undo_merge_into(root, dest, existed)
+            raise
     return commit
+
+
+def _undo_merge_into(root: Path, dest: Path, existed: bool) -> None:
+    """Take back a merge of a new project: the index as it was (nothing was staged, that
+    was checked) and ``dest`` as it was (absent or empty); the user's unstaged changes
+    elsewhere stay, which a hard reset would lose."""
+    if git.run(root, "rev-parse", "--verify", "--quiet", "MERGE_HEAD", check=False):
+        git.run(root, "merge", "--abort", check=False)
+    git.run(root, "reset", "--quiet", check=False)
+    if existed:
+        for child in dest.iterdir():
+            shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
+    else:
+        shutil.rmtree(dest, ignore_errors=True)
 
 
 def state_for(template: str, rendered: Rendered, chosen: Sequence[PluginInfo]) -> State:

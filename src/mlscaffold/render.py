@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlscaffold import checklists, policies
+from mlscaffold import checklists, git, policies
 from mlscaffold.errors import MlscaffoldError
 from mlscaffold.plugins import call as plugin_calls
 from mlscaffold.plugins import namespace, pm
@@ -78,6 +78,7 @@ def render(
             given = {**recorded, **data}
             answers.update(_ask(plugin_questions, given, answers, defaults, user_defaults))
         owners = _render_layers(destination, plugins, answers, trust, operation)
+        _refuse_git_paths(destination, source)
         _check_size(destination)
         items = _checklist_items(plugins, answers, template.path, operation)
         config = policies.template_config(template.path)
@@ -143,6 +144,12 @@ def _render_base(
         notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     except MlscaffoldError:
         raise
+    except KeyboardInterrupt as error:
+        if not type(error).__module__.startswith("copier"):
+            raise
+        # copier turns Ctrl-C at a question into an error that dumps every answer so far.
+        cause = error.__cause__ or error.__context__
+        raise cause if isinstance(cause, KeyboardInterrupt) else KeyboardInterrupt() from None
     except UnicodeDecodeError as error:
         raise MlscaffoldError(
             f"template {source} has a .jinja file that is not UTF-8 text ({error.reason} at "
@@ -227,6 +234,22 @@ def _plain(env: Any, text: str) -> bool:
         env.line_statement_prefix, env.line_comment_prefix, "\n", "\r",
     )  # fmt: skip
     return unchanged and not any(marker and marker in text for marker in markers)
+
+
+def _refuse_git_paths(destination: Path, source: str) -> None:
+    """Refuse a render that holds a ``.git`` file or folder anywhere, whatever the
+    template's ``_exclude`` says: git would read it as the project's repository, its
+    configuration, hooks or a pointer to another repository, and run what it names at
+    mlscaffold's first git command (copier only writes it; mlscaffold commits the tree)."""
+    for folder, names, files in os.walk(destination):
+        for name in [*names, *files]:
+            if git.is_git_name(name):
+                where = (Path(folder) / name).relative_to(destination).as_posix()
+                raise MlscaffoldError(
+                    f"template {source} renders {where}, which git would take for a "
+                    "repository of its own: a template may not write git's files; "
+                    "remove it from the template"
+                )
 
 
 def _check_size(destination: Path) -> None:

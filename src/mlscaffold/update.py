@@ -9,14 +9,16 @@ for review (``git commit`` to keep it, ``git merge --abort`` to drop it).
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlscaffold import git, plugins
+from mlscaffold import git, locks, plugins
 from mlscaffold.checklists import CHECKLIST_FILE, carry_progress, without_progress
 from mlscaffold.errors import EXIT_CONFLICTS, MlscaffoldError
 from mlscaffold.migrations import Migration, plugin_migrations, run_stage, template_migrations
@@ -58,6 +60,19 @@ class _Repo:
         return f"{self.prefix}/{relative}" if self.prefix else relative
 
 
+def _one_at_a_time(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``function(path, ...)`` holding the lock of the project's repository: two
+    updates at once would race on git's index."""
+
+    @functools.wraps(function)
+    def locked(path: Path, *args: Any, **options: Any) -> Any:
+        with locks.repository(_locate(find_project(path)).root):
+            return function(path, *args, **options)
+
+    return locked
+
+
+@_one_at_a_time
 def update_project(
     path: Path,
     *,
@@ -128,26 +143,108 @@ def update_project(
         result.conflicts = _predicted_conflicts(repo.root, commit)
         return result
     head = git.run(repo.root, "rev-parse", "HEAD")
-    added = [path for status, path in result.changes if status == "A"]
+    # Paths the new version adds that the user has committed already stay theirs on undo.
+    ours = git.run(repo.root, "ls-files", "-z", "--", *[p for s, p in result.changes if s == "A"],
+                   strip=False) if any(s == "A" for s, _ in result.changes) else ""  # fmt: skip
+    committed = set(filter(None, ours.split("\0")))
+    added = [path for status, path in result.changes if status == "A" and path not in committed]
     folders = {p for path in added for p in (repo.root / path).parents if p.is_dir()}
     if pending:  # a migration may create any file: remember which folders were there
         for dirpath, subfolders, _ in os.walk(project):
             subfolders[:] = [name for name in subfolders if name != ".git"]
             folders.add(Path(dirpath))
+    marker = _Unfinished(repo.root, head, added, folders)
     try:
+        marker.write()
         run_stage(pending, "before", project)
         _commit_migrations(repo, pending, new)
-        result.conflicts = _merge(repo.root, commit, message)
+        result.conflicts = git.merge(repo.root, commit, message, author_of(new))
         _take_template_version(repo, commit, result.replaced, result)
         restore = [path for path, info in new.files.items() if info.get("restore")]
         result.restored = _bring_back(repo, commit, restore, result)
         run_stage(pending, "after", project)
         _stage_migrated(repo, result.conflicts)
         _keep_checklist_progress(repo, snapshot, commit, result)
+        marker.remove()
     except BaseException:
-        _restore(repo.root, head, added, folders)
+        marker.undo()
         raise
     return result
+
+
+@dataclass
+class _Unfinished:
+    """An update under way, written in the git folder before the project changes, so
+    that one killed part-way (SIGKILL, a power cut) is recognised by the next command
+    and can be undone exactly with ``mlscaffold update --abort``."""
+
+    root: Path
+    head: str
+    added: list[str]
+    folders: set[Path]
+
+    NAME = "mlscaffold-update.json"
+
+    @classmethod
+    def found(cls, root: Path) -> _Unfinished | None:
+        path = _git_dir(root) / cls.NAME
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(root, str(data["head"]), [str(p) for p in data["added"]],
+                       {root / str(p) for p in data["folders"]})  # fmt: skip
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError):
+            raise MlscaffoldError(
+                f"{path} is damaged: delete it, then see `git status` for the project's state"
+            ) from None
+
+    def write(self) -> None:
+        data = {"head": self.head, "added": self.added,
+                "folders": sorted(p.relative_to(self.root).as_posix() for p in self.folders
+                                  if p.is_relative_to(self.root))}  # fmt: skip
+        (_git_dir(self.root) / self.NAME).write_text(json.dumps(data), encoding="utf-8")
+
+    def remove(self) -> None:
+        (_git_dir(self.root) / self.NAME).unlink(missing_ok=True)
+
+    def undo(self) -> None:
+        """Put the project back as it was before the update, and check that it is."""
+        _restore(self.root, self.head, self.added, self.folders)
+        lock = _git_dir(self.root) / "index.lock"
+        undone = (
+            not lock.exists()
+            and git.run(self.root, "rev-parse", "HEAD", check=False) == self.head
+            and not git.run(self.root, "rev-parse", "-q", "--verify", "MERGE_HEAD", check=False)
+            and not git.run(self.root, "status", "--porcelain", "--untracked-files=all",
+                            check=False)
+        )  # fmt: skip
+        if not undone:
+            stuck = f"delete {lock} once no git command is running, then " if lock.exists() else ""
+            raise MlscaffoldError(
+                f"the update stopped part-way and could not be undone yet: {stuck}run "
+                "`mlscaffold update --abort` to put the project back as it was"
+            )
+        self.remove()
+
+
+def abort_update(path: Path) -> str:
+    """Undo an update that was killed part-way (the marker ``_Unfinished`` left behind);
+    returns the commit the project is back at."""
+    repo = _locate(find_project(path))
+    with locks.repository(repo.root):
+        git.refuse_lock(repo.root)
+        unfinished = _Unfinished.found(repo.root)
+        if unfinished is None:
+            raise MlscaffoldError(
+                "no interrupted update to undo: to drop an update's merge, run `git merge --abort`"
+            )
+        unfinished.undo()
+        return unfinished.head
+
+
+def _git_dir(root: Path) -> Path:
+    return Path(git.run(root, "rev-parse", "--absolute-git-dir"))
 
 
 def _keep_seeded(repo: _Repo, snapshot: str, old: State, new: State, tree: Path) -> None:
@@ -278,6 +375,22 @@ def _locate(project: Path) -> _Repo:
 def _open_repo(project: Path) -> _Repo:
     repo = _locate(project)
     root_path = repo.root
+    git.refuse_lock(root_path)
+    unfinished = _Unfinished.found(root_path)
+    if unfinished is not None:
+        if git.run(root_path, "rev-parse", "HEAD", check=False) != unfinished.head and not (
+            git.run(root_path, "rev-parse", "HEAD^", check=False) == unfinished.head
+            and git.run(root_path, "log", "-1", "--format=%s", check=False).startswith(
+                "mlscaffold migrations before the update"
+            )
+        ):
+            unfinished.remove()  # the user has committed since: that update is history
+        else:
+            raise MlscaffoldError(
+                "an earlier update of this project was stopped part-way (its process was "
+                "killed): run `mlscaffold update --abort` to put the project back as it was "
+                "before it, then update again"
+            )
     if git.run(root_path, "rev-parse", "--verify", "--quiet", "MERGE_HEAD", check=False):
         raise MlscaffoldError(
             "a merge is in progress: finish it with `git commit` or drop it with "
@@ -380,14 +493,6 @@ def _predicted_conflicts(repo: Path, commit: str) -> list[str]:
     return sorted(set(paths))
 
 
-def _merge(repo: Path, commit: str, message: str) -> list[str]:
-    git.run(repo, "merge", "--no-ff", "--no-commit", "--quiet", "-m", message, commit, check=False)
-    unmerged = git.run(repo, "diff", "--name-only", "--diff-filter=U")
-    if not git.run(repo, "rev-parse", "--verify", "--quiet", "MERGE_HEAD", check=False):
-        raise MlscaffoldError("git merge did not start: run `git status` to see why")
-    return sorted(set(unmerged.splitlines()))
-
-
 def _restore(repo: Path, head: str, added: list[str], folders: set[Path]) -> None:
     """Undo an update that failed or was interrupted part-way.
 
@@ -463,6 +568,6 @@ def list_files(path: Path) -> list[dict[str, Any]]:
 
 
 __all__ = [
-    "EXIT_CONFLICTS", "STATE_FILE", "UpdateResult", "diff_since_snapshot", "list_files",
-    "update_project",
+    "EXIT_CONFLICTS", "STATE_FILE", "UpdateResult", "abort_update", "diff_since_snapshot",
+    "list_files", "update_project",
 ]  # fmt: skip
