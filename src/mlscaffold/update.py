@@ -150,10 +150,10 @@ def update_project(
     added = [path for status, path in result.changes if status == "A" and path not in committed]
     folders = {p for path in added for p in (repo.root / path).parents if p.is_dir()}
     if pending:  # a migration may create any file: remember which folders were there
-        for dirpath, subfolders, _ in os.walk(project):
+        for dirpath, subfolders, _ in os.walk(project.resolve()):
             subfolders[:] = [name for name in subfolders if name != ".git"]
             folders.add(Path(dirpath))
-    marker = _Unfinished(repo.root, head, added, folders)
+    marker = _Unfinished(repo, head, added, folders)
     try:
         marker.write()
         run_stage(pending, "before", project)
@@ -178,20 +178,24 @@ class _Unfinished:
     that one killed part-way (SIGKILL, a power cut) is recognised by the next command
     and can be undone exactly with ``mlscaffold update --abort``."""
 
-    root: Path
+    repo: _Repo
     head: str
     added: list[str]
     folders: set[Path]
 
     NAME = "mlscaffold-update.json"
 
+    @property
+    def root(self) -> Path:
+        return self.repo.root
+
     @classmethod
-    def found(cls, root: Path) -> _Unfinished | None:
-        path = _git_dir(root) / cls.NAME
+    def found(cls, repo: _Repo) -> _Unfinished | None:
+        path = _git_dir(repo.root) / cls.NAME
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(root, str(data["head"]), [str(p) for p in data["added"]],
-                       {root / str(p) for p in data["folders"]})  # fmt: skip
+            return cls(repo, str(data["head"]), [str(p) for p in data["added"]],
+                       {repo.root / str(p) for p in data["folders"]})  # fmt: skip
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError):
@@ -210,15 +214,14 @@ class _Unfinished:
 
     def undo(self) -> None:
         """Put the project back as it was before the update, and check that it is."""
-        _restore(self.root, self.head, self.added, self.folders)
+        _restore(self.repo, self.head, self.added, self.folders)
         lock = _git_dir(self.root) / "index.lock"
         undone = (
             not lock.exists()
             and git.run(self.root, "rev-parse", "HEAD", check=False) == self.head
             and not git.run(self.root, "rev-parse", "-q", "--verify", "MERGE_HEAD", check=False)
-            and not git.run(self.root, "status", "--porcelain", "--untracked-files=all",
-                            check=False)
-        )  # fmt: skip
+            and not _uncommitted(self.repo)
+        )
         if not undone:
             stuck = f"delete {lock} once no git command is running, then " if lock.exists() else ""
             raise MlscaffoldError(
@@ -234,7 +237,7 @@ def abort_update(path: Path) -> str:
     repo = _locate(find_project(path))
     with locks.repository(repo.root):
         git.refuse_lock(repo.root)
-        unfinished = _Unfinished.found(repo.root)
+        unfinished = _Unfinished.found(repo)
         if unfinished is None:
             raise MlscaffoldError(
                 "no interrupted update to undo: to drop an update's merge, run `git merge --abort`"
@@ -310,7 +313,8 @@ def _changed_managed(
 def _commit_migrations(repo: _Repo, pending: Sequence[Migration], new: State) -> None:
     """What the ``before`` migrations changed becomes a commit of its own: git merges only
     from a clean index, and the change can be reviewed apart from the update."""
-    if not git.run(repo.root, "status", "--porcelain", "--untracked-files=all"):
+    if not git.run(repo.root, "status", "--porcelain", "--untracked-files=all", "--",
+                   repo.prefix or "."):  # fmt: skip
         return
     names = "\n".join(f"- {m.name} ({m.source} {m.version})" for m in pending if m.when == "before")
     git.run(repo.root, "add", "--all", "--", repo.prefix or ".")
@@ -347,7 +351,8 @@ def _bring_back(repo: _Repo, commit: str, restore: list[str], result: UpdateResu
 def _stage_migrated(repo: _Repo, conflicts: list[str]) -> None:
     """Stage what ``after`` migrations changed, except conflicted files (staging one would
     mark it resolved)."""
-    status = git.run(repo.root, "status", "--porcelain", "-z", "--untracked-files=all", strip=False)
+    status = git.run(repo.root, "status", "--porcelain", "-z", "--untracked-files=all", "--",
+                     repo.prefix or ".", strip=False)  # fmt: skip
     entries = iter(status.split("\0"))  # -z: paths as they are, never quoted
     paths = []
     for entry in entries:
@@ -376,7 +381,7 @@ def _open_repo(project: Path) -> _Repo:
     repo = _locate(project)
     root_path = repo.root
     git.refuse_lock(root_path)
-    unfinished = _Unfinished.found(root_path)
+    unfinished = _Unfinished.found(repo)
     if unfinished is not None:
         if git.run(root_path, "rev-parse", "HEAD", check=False) != unfinished.head and not (
             git.run(root_path, "rev-parse", "HEAD^", check=False) == unfinished.head
@@ -405,7 +410,7 @@ def _open_repo(project: Path) -> _Repo:
             )
     if not git.run(root_path, "rev-parse", "--verify", "--quiet", "HEAD", check=False):
         raise MlscaffoldError("the repository has no commit yet: commit the project first")
-    dirty = git.run(root_path, "status", "--porcelain", "--untracked-files=all").splitlines()
+    dirty = _uncommitted(repo)
     if dirty:
         shown = ", ".join(line.split(maxsplit=1)[-1] for line in dirty[:3])
         shown += ", ..." if len(dirty) > 3 else ""
@@ -414,6 +419,17 @@ def _open_repo(project: Path) -> _Repo:
             "so that the update can be reviewed and undone on its own"
         )
     return repo
+
+
+def _uncommitted(repo: _Repo) -> list[str]:
+    """What stops an update or shows it was not undone: a change to any tracked file (an
+    undo resets the whole index), or an untracked file in the project. Untracked files
+    elsewhere in a monorepo are the user's business, and stay as they are."""
+    lines = git.run(repo.root, "status", "--porcelain", "--untracked-files=no").splitlines()
+    inside = git.run(
+        repo.root, "status", "--porcelain", "--untracked-files=all", "--", repo.prefix or "."
+    )  # fmt: skip
+    return [*lines, *(line for line in inside.splitlines() if line.startswith("??"))]
 
 
 def _last_snapshot(repo: _Repo) -> str:
@@ -493,18 +509,23 @@ def _predicted_conflicts(repo: Path, commit: str) -> list[str]:
     return sorted(set(paths))
 
 
-def _restore(repo: Path, head: str, added: list[str], folders: set[Path]) -> None:
+def _restore(at: _Repo, head: str, added: list[str], folders: set[Path]) -> None:
     """Undo an update that failed or was interrupted part-way.
 
     The working tree was clean before and no added path existed (both were checked), so
     resetting to the commit it was at (undoing any migrations commit), and removing the
     added and untracked files, restores it exactly, even when git was stopped before it
-    could record the merge for ``git merge --abort``.
+    could record the merge for ``git merge --abort``. The added paths are those no commit
+    of the user held: a file the user committed at a path the new version adds is theirs.
     """
+    repo = at.root
     if git.run(repo, "rev-parse", "--verify", "--quiet", "MERGE_HEAD", check=False):
         git.run(repo, "merge", "--abort", check=False)
     git.run(repo, "reset", "--hard", "--quiet", head, check=False)
-    untracked = git.run(repo, "ls-files", "--others", "--exclude-standard", "-z", check=False)
+    untracked = git.run(
+        repo, "ls-files", "--others", "--exclude-standard", "-z", "--", at.prefix or ".",
+        check=False,
+    )  # fmt: skip
     for relative in [*added, *filter(None, untracked.split("\0"))]:
         path = repo / relative
         if path.is_file() or path.is_symlink():
