@@ -203,6 +203,13 @@ RELIABILITY = {
     "user edits on update": "every edit kept or in a conflict git knows about",
 }
 _reliability_results: dict[str, list[str]] = {}
+_trials: dict[str, int] = {}
+
+
+def record_trials(name: str, count: int) -> None:
+    """Count ``count`` trials of ``name`` (a signal at a moment of a command) for the
+    report; a test calls this once every trial has held its invariant."""
+    _trials[name] = _trials.get(name, 0) + count
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -244,4 +251,19 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         outcomes = _reliability_results.get(category, [])
         passed = sum(outcome == "passed" for outcome in outcomes)
         lines.append(f"| {category} | {len(outcomes)} | {passed} | {invariant} |")
+    if _trials:
+        lines += [
+            "",
+            "## Interruptions",
+            "",
+            "Real signals sent to a running `mlscaffold new` or `update` at moments from before",
+            "the render to after the merge (tests/test_signals.py). Each trial that passed lost",
+            "no edit and left no half state: caught signals undo the command (exit 128 + the",
+            "signal); after SIGKILL the next command names what was left in one line, and that",
+            "line's advice puts the project back byte for byte.",
+            "",
+            "| signal and command | trials passed |",
+            "|---|---|",
+            *(f"| {name} | {count} |" for name, count in sorted(_trials.items())),
+        ]
     Path(target).write_text("\n".join(lines) + "\n")

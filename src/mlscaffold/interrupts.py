@@ -39,6 +39,8 @@ class Interrupted(KeyboardInterrupt):
         return 128 + self.signum
 
 
+_installed = False
+_scratch: Path | None = None
 _critical = 0
 _pending: int | None = None
 _raised = False
@@ -57,11 +59,33 @@ def _handle(signum: int, frame: object) -> None:
 
 def install() -> None:
     """Handle SIGINT, SIGTERM and SIGHUP in this process (the CLI's, not a library user's)."""
-    global _critical, _pending, _raised
-    _critical, _pending, _raised = 0, None, False
+    global _installed, _critical, _pending, _raised
+    _installed, _critical, _pending, _raised = True, 0, None, False
     for name in HANDLED:
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), _handle)
+
+
+def done() -> None:
+    """The command's change is complete: from now on a signal ends the process at once,
+    as it would by default, rather than start an undo there is no call for and say that
+    nothing was changed. Called inside ``critical`` with the step that completes it."""
+    global _pending
+    if not _installed:
+        return
+    for name in HANDLED:
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _end)
+    if _pending is not None:
+        signum, _pending = _pending, None
+        _end(signum, None)
+
+
+def _end(signum: int, frame: object) -> None:
+    if _scratch is not None:
+        shutil.rmtree(_scratch, ignore_errors=True)
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
 
 
 @contextlib.contextmanager
@@ -124,11 +148,11 @@ def scratch_root() -> Iterator[Path]:
     named with its process id, removed at the end; earlier runs' that were killed go too."""
     base = Path(tempfile.gettempdir())
     remove_leftovers(base, SCRATCH)
+    global _scratch
     root = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=base))
-    previous = tempfile.tempdir
-    tempfile.tempdir = str(root)
+    previous, tempfile.tempdir, _scratch = tempfile.tempdir, str(root), root
     try:
         yield root
     finally:
-        tempfile.tempdir = previous
+        tempfile.tempdir, _scratch = previous, None
         shutil.rmtree(root, ignore_errors=True)

@@ -111,7 +111,9 @@ def create_project(
         )
         message = f"Create project from {template} {rendered.template_version}".rstrip()
         if monorepo:
-            created.commit = _merge_into(outer, staging, dest, message, author_of(state))
+            with interrupts.critical():  # the project is staged: done, not to be undone
+                created.commit = _merge_into(outer, staging, dest, message, author_of(state))
+                interrupts.done()
             created.notes.append(
                 f"the project is staged as a merge in the repository at {outer}: "
                 "review it and `git commit`"
@@ -127,7 +129,9 @@ def create_project(
         elif missing_git:
             created.notes.append("git was not found: the project was created without a repository")
         _match_default_mode(staging, dest)
-        _move_into_place(staging, dest)
+        with interrupts.critical():  # the project is in place: done, not to be undone
+            _move_into_place(staging, dest)
+            interrupts.done()
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

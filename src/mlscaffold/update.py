@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlscaffold import git, locks, plugins
+from mlscaffold import git, interrupts, locks, plugins
 from mlscaffold.checklists import CHECKLIST_FILE, carry_progress, without_progress
 from mlscaffold.errors import EXIT_CONFLICTS, MlscaffoldError
 from mlscaffold.migrations import Migration, plugin_migrations, run_stage, template_migrations
@@ -165,7 +165,9 @@ def update_project(
         run_stage(pending, "after", project)
         _stage_migrated(repo, result.conflicts)
         _keep_checklist_progress(repo, snapshot, commit, result)
-        marker.remove()
+        with interrupts.critical():  # the merge is staged: done, not to be undone
+            marker.remove()
+            interrupts.done()
     except BaseException:
         marker.undo()
         raise
