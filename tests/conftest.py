@@ -111,8 +111,8 @@ def clone_checkout(destination: Path, source: Path = REPO) -> Path:
 
 def field_env(home: Path) -> dict[str, str]:
     """The environment of a fresh machine: an empty HOME, no git identity, no test settings."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PYTEST", "VIRTUAL_ENV", "MLSCAFFOLD_", "GIT_", "COPIER_", "XDG_CONFIG"))}  # fmt: skip
+    dropped = ("PYTEST", "VIRTUAL_ENV", "MLSCAFFOLD_", "GIT_", "COPIER_", "XDG_CONFIG")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
     env.update(HOME=str(home), GIT_CONFIG_NOSYSTEM="1", MPLBACKEND="Agg")
     return env
 

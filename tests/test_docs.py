@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 
 from conftest import REPO
 
@@ -18,21 +19,31 @@ SECTION = re.compile(
 )
 
 
+EXAMPLE = re.compile(r"Example::\n\n((?:    .*\n?|\n)+)")
+FIELD = re.compile(r"^:(?:param (\w+)|return):", re.M)
+
+
 def hook_reference() -> str:
+    """The hook reference in Markdown, from the hookspecs' docstrings (reST-flavoured)."""
     parts = []
     for name, function in inspect.getmembers(hookspecs, inspect.isfunction):
         if not name.startswith("mlscaffold_"):
             continue
         signature = str(inspect.signature(function)).replace("'", "")
-        doc = inspect.cleandoc(function.__doc__ or "")
-        doc = re.sub(r"Example::\n\n((?:    .*\n?|\n)+)", _example, doc)
-        parts.append(f"### `{name}{signature}`\n\n{doc.strip().replace('``', '`')}\n")
+        doc = inspect.cleandoc(function.__doc__ or "") + "\n"
+        # reST's ``literal`` is Markdown's `literal`, in the prose only: the example becomes a
+        # fenced block, whose ``` a blanket replacement would break.
+        pieces = EXAMPLE.split(doc)
+        text = ""
+        for index, piece in enumerate(pieces):
+            if index % 2:
+                text += f"Example:\n\n```python\n{textwrap.dedent(piece).strip()}\n```\n\n"
+            else:
+                prose = piece.replace("``", "`")
+                # Each :param: and :return: field is an item of a list, not a run-on line.
+                text += FIELD.sub(lambda m: f"- `{m[1]}`:" if m[1] else "- returns:", prose)
+        parts.append(f"### `{name}{signature}`\n\n{text.strip()}\n")
     return "\n".join(parts)
-
-
-def _example(match: re.Match[str]) -> str:
-    code = inspect.cleandoc("\n".join(line.removeprefix("    ") for line in match[1].splitlines()))
-    return f"Example:\n\n```python\n{code}\n```\n"
 
 
 def test_hook_reference_matches_hookspecs():
@@ -55,7 +66,7 @@ def test_every_hook_example_is_a_valid_plugin():
     for name, function in inspect.getmembers(hookspecs, inspect.isfunction):
         if not name.startswith("mlscaffold_"):
             continue
-        example = re.search(r"Example::\n\n((?:    .*\n?|\n)+)", inspect.cleandoc(function.__doc__))
+        example = EXAMPLE.search(inspect.cleandoc(function.__doc__))
         namespace = {"hookimpl": hookimpl, "Path": __import__("pathlib").Path}
         exec(inspect.cleandoc(example[1]), namespace)
         assert name in namespace, f"the example of {name} does not define {name}"

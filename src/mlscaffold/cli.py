@@ -10,12 +10,13 @@ took three quarters of building the command line (15 ms of a 0.2 s ``status``).
 import errno
 import functools
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 import mlscaffold
 from mlscaffold import display
@@ -34,7 +35,28 @@ ENVIRONMENT_ERRORS = {
 }  # fmt: skip
 
 
-class _Group(TyperGroup):
+class _Readable:
+    """Summaries and usage lines as people read them, in ``--help`` and the CLI reference."""
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        # Whole: click cuts a summary at 45 characters and ends it with "...".
+        text = getattr(self, "short_help", None) or (getattr(self, "help", None) or "")
+        return " ".join(text.split("\n\n", 1)[0].split())
+
+    def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:
+        # typer writes a required argument as {dest} and an optional one as [path]; the
+        # convention, click's and the README's, is DEST and [PATH].
+        pieces = super().collect_usage_pieces(ctx)  # type: ignore[misc]
+        return [re.sub(r"^\{(\w+)\}|^\[(\w+)\]",
+                       lambda m: m[1].upper() if m[1] else f"[{m[2].upper()}]", piece)
+                for piece in pieces]  # fmt: skip
+
+
+class _Command(_Readable, TyperCommand):
+    pass
+
+
+class _Group(_Readable, TyperGroup):
     """Catches the one user-facing error type once, for every command."""
 
     def invoke(self, ctx: typer.Context):  # type: ignore[override]
@@ -58,22 +80,24 @@ def _report(error: MlscaffoldError) -> None:
     _say(error.message, label="Error:", colour="red", err=True)
 
 
+def _plain() -> bool:
+    """No escape sequence at all (colour, bold, dim, cursor movement): NO_COLOR set to
+    anything, or a terminal that cannot show them (TERM=dumb)."""
+    return bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
+
+
 def _say(message: str, *, label: str = "", colour: str = "", err: bool = False) -> None:
     """One line, printed without rich: errors, notes and the short results of quick commands.
 
     Importing rich costs more than everything else `status` or `check` does; tables and
-    trees use it (``_console``). Colour follows rich's conventions: only on a terminal,
-    never with NO_COLOR, always with FORCE_COLOR.
+    trees use it (``_console``). Colour only on a terminal, never when ``_plain()``, and
+    always with FORCE_COLOR otherwise.
     """
     if quiet_mode and not err:
         return
+    force = False if _plain() else True if os.environ.get("FORCE_COLOR") else None
     if label:
-        message = f"{typer.style(label, fg=colour)} {message}"
-    force = None
-    if os.environ.get("NO_COLOR"):
-        force = False
-    elif os.environ.get("FORCE_COLOR"):
-        force = True
+        message = f"{label if force is False else typer.style(label, fg=colour)} {message}"
     typer.echo(message, err=err, color=force)
 
 
@@ -93,11 +117,25 @@ def _console() -> "Console":
     """rich's console for tables, trees and spinners, made on first use."""
     from rich.console import Console
 
+    if _plain():
+        # Not a terminal to rich: no styles, no cursor codes, no animated spinner.
+        return Console(highlight=False, quiet=quiet_mode, color_system=None, force_terminal=False)
     return Console(highlight=False, quiet=quiet_mode)
 
 
-app = typer.Typer(
+class _Typer(typer.Typer):
+    """Commands, plugins' included, use ``_Command``."""
+
+    def command(self, *args, cls=None, **kwargs):  # type: ignore[override]
+        return super().command(*args, cls=cls or _Command, **kwargs)
+
+
+# -h works as --help, on every command: sub-commands inherit it from the root's context.
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+
+app = _Typer(
     cls=_Group,
+    context_settings=HELP_OPTIONS,
     help="Start, run and keep up to date ML projects laid out across the six stages of an "
     "ML system: scoping, data, modeling, deployment, monitoring, business analysis.",
     no_args_is_help=True,
@@ -256,7 +294,7 @@ def _working(message: str, quiet: bool):
     """A spinner on a terminal for what may take more than a second; nothing otherwise."""
     from contextlib import nullcontext
 
-    if quiet or quiet_mode or not sys.stdout.isatty():
+    if quiet or quiet_mode or not sys.stdout.isatty() or _plain():
         return nullcontext()
     return _console().status(message)
 
@@ -280,7 +318,10 @@ def _ask_plugins() -> list[str]:
     return picked
 
 
-plugin_app = typer.Typer(cls=_Group, help="Write mlscaffold plugins.", no_args_is_help=True)
+plugin_app = _Typer(
+    cls=_Group, context_settings=HELP_OPTIONS, help="Write mlscaffold plugins.",
+    no_args_is_help=True,
+)
 app.add_typer(plugin_app, name="plugin")
 
 
@@ -353,7 +394,8 @@ StagesOption = Annotated[
         "--stage",
         "-s",
         autocompletion=_complete_stage,
-        help="Only this stage (repeatable): scoping, data, ....",
+        help="Only this stage (repeatable): scoping, data, modeling, deployment, "
+        "monitoring, business-analysis.",
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
