@@ -319,7 +319,9 @@ def _ask_plugins() -> list[str]:
 
 
 plugin_app = _Typer(
-    cls=_Group, context_settings=HELP_OPTIONS, help="Write mlscaffold plugins.",
+    cls=_Group,
+    context_settings=HELP_OPTIONS,
+    help="Write mlscaffold plugins.",
     no_args_is_help=True,
 )
 app.add_typer(plugin_app, name="plugin")
