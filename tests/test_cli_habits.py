@@ -73,9 +73,12 @@ def test_completion_of_installed_plugin_names(register_plugin, monkeypatch):
     assert _complete_plugin("") == ["acme", "beta"]
 
 
-def in_terminal(*args: str, cwd, env: dict[str, str]) -> tuple[int, str]:
+def in_terminal(
+    *args: str, cwd, env: dict[str, str], answers: tuple[str, ...] = ()
+) -> tuple[int, str]:
     """Run mlscaffold with stdin, stdout and stderr on a pseudo-terminal, as in a shell;
-    its exit code and everything it wrote."""
+    its exit code and everything it wrote. Each time it waits at a prompt (output ending in
+    ": "), the next of ``answers`` is typed, then Enter alone."""
     import fcntl
     import pty
     import select
@@ -93,9 +96,13 @@ def in_terminal(*args: str, cwd, env: dict[str, str]) -> tuple[int, str]:
         stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
     )  # fmt: skip
     os.close(slave)
-    output, deadline = b"", time.monotonic() + 120
+    output, deadline, typed = b"", time.monotonic() + 120, list(answers)
     try:
-        while select.select([master], [], [], max(0, deadline - time.monotonic()))[0]:
+        while time.monotonic() < deadline:
+            if not select.select([master], [], [], 0.3)[0]:
+                if output.endswith(b": ") and process.poll() is None:
+                    os.write(master, (typed.pop(0) if typed else "").encode() + b"\r")
+                continue
             try:
                 chunk = os.read(master, 65536)
             except OSError:  # EIO: every process holding the terminal has ended
@@ -104,8 +111,8 @@ def in_terminal(*args: str, cwd, env: dict[str, str]) -> tuple[int, str]:
                 break
             output += chunk
     finally:
-        if process.poll() is None and time.monotonic() >= deadline:
-            process.kill()  # waiting for input nobody gives: the output below tells why
+        if process.poll() is None:
+            process.kill()  # still waiting after two minutes: the output below tells why
         process.wait()
         os.close(master)
     return process.returncode, output.decode(errors="replace")
@@ -133,14 +140,14 @@ def every_command(project, elsewhere) -> list[tuple[str, ...]]:
 
 
 @pytest.mark.parametrize(
-    "setting", [{"NO_COLOR": "1"}, {"NO_COLOR": "yes", "FORCE_COLOR": "1"}, {"TERM": "dumb"}],
-    ids=["NO_COLOR", "NO_COLOR-over-FORCE_COLOR", "TERM=dumb"],
+    "setting", [{"NO_COLOR": "yes", "FORCE_COLOR": "1"}, {"TERM": "dumb"}],
+    ids=["NO_COLOR (over FORCE_COLOR)", "TERM=dumb"],
 )  # fmt: skip
 def test_no_escape_sequence_on_a_terminal_under_no_color_or_a_dumb_terminal(tmp_path, setting):
     env = {"TERM": "xterm-256color", **setting}
     project = tmp_path / "project"
     for args in every_command(project, tmp_path):
-        code, output = in_terminal(*args, cwd=tmp_path, env=env)
+        _, output = in_terminal(*args, cwd=tmp_path, env=env)
         assert "\x1b" not in output, (args, output[:400])
         assert output.strip(), args  # it did show something
         if args[0] == "new":  # a change of the team's, for files, diff and update to show
@@ -192,3 +199,37 @@ def test_usage_lines_name_arguments_in_capitals(runner):
         "Usage: mlscaffold new [OPTIONS] DEST\n"
     )
     assert "[OPTIONS] PLUGIN...\n" in runner.invoke(app, ["add", "-h"]).output
+
+
+@pytest.mark.parametrize(
+    "setting", [{"NO_COLOR": "1", "TERM": "xterm-256color"}, {"TERM": "dumb"}],
+    ids=["NO_COLOR", "TERM=dumb"],
+)  # fmt: skip
+def test_questions_are_plain_lines_under_no_color_or_a_dumb_terminal(tmp_path, setting):
+    import tomlkit
+
+    # project name: the default; package name: refused, then the default; description:
+    # the default; what the model predicts: the second choice; the rest: the defaults.
+    answers = ("", "not a package!", "", "", "2")
+    code, output = in_terminal(
+        "new", str(tmp_path / "asked"), cwd=tmp_path, env=setting, answers=answers
+    )
+    assert code == 0, output
+    assert "\x1b" not in output, output[:400]
+    assert "  1. classification (default)\r\n  2. regression\r\n" in output
+    assert output.count("Python package name (an importable") == 2  # asked again after the refusal
+    state = tomlkit.parse((tmp_path / "asked" / ".mlscaffold.toml").read_text())
+    assert state["answers"]["package_name"] == "asked"
+    assert state["answers"]["problem_type"] == "regression"
+
+
+def test_copier_still_asks_through_the_name_plain_questions_replaces():
+    """mlscaffold.prompts swaps copier's private ``unsafe_prompt``; a copier that asks some
+    other way must fail here, not draw its prompts under NO_COLOR unnoticed."""
+    import inspect
+
+    import copier._main
+    import questionary
+
+    assert copier._main.unsafe_prompt is questionary.unsafe_prompt
+    assert "unsafe_prompt(" in inspect.getsource(copier._main.Worker._ask)

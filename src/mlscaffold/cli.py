@@ -80,22 +80,16 @@ def _report(error: MlscaffoldError) -> None:
     _say(error.message, label="Error:", colour="red", err=True)
 
 
-def _plain() -> bool:
-    """No escape sequence at all (colour, bold, dim, cursor movement): NO_COLOR set to
-    anything, or a terminal that cannot show them (TERM=dumb)."""
-    return bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
-
-
 def _say(message: str, *, label: str = "", colour: str = "", err: bool = False) -> None:
     """One line, printed without rich: errors, notes and the short results of quick commands.
 
     Importing rich costs more than everything else `status` or `check` does; tables and
-    trees use it (``_console``). Colour only on a terminal, never when ``_plain()``, and
-    always with FORCE_COLOR otherwise.
+    trees use it (``_console``). Colour only on a terminal, never when ``display.plain()``,
+    and always with FORCE_COLOR otherwise.
     """
     if quiet_mode and not err:
         return
-    force = False if _plain() else True if os.environ.get("FORCE_COLOR") else None
+    force = False if display.plain() else True if os.environ.get("FORCE_COLOR") else None
     if label:
         message = f"{label if force is False else typer.style(label, fg=colour)} {message}"
     typer.echo(message, err=err, color=force)
@@ -117,7 +111,7 @@ def _console() -> "Console":
     """rich's console for tables, trees and spinners, made on first use."""
     from rich.console import Console
 
-    if _plain():
+    if display.plain():
         # Not a terminal to rich: no styles, no cursor codes, no animated spinner.
         return Console(highlight=False, quiet=quiet_mode, color_system=None, force_terminal=False)
     return Console(highlight=False, quiet=quiet_mode)
@@ -263,7 +257,7 @@ def new(
     if plugin is None and interactive and not defaults:
         plugin = _ask_plugins()
     # A spinner only when nothing will be asked: it would draw over copier's prompts.
-    with _working("Rendering the project", quiet=interactive and not defaults):
+    with _working("Rendering the project", quiet=interactive and not defaults), _questions():
         created = create_project(
             dest,
             template=template,
@@ -294,9 +288,20 @@ def _working(message: str, quiet: bool):
     """A spinner on a terminal for what may take more than a second; nothing otherwise."""
     from contextlib import nullcontext
 
-    if quiet or quiet_mode or not sys.stdout.isatty() or _plain():
+    if quiet or quiet_mode or not sys.stdout.isatty() or display.plain():
         return nullcontext()
     return _console().status(message)
+
+
+def _questions():
+    """copier's questions, asked as plain lines where escape sequences are not wanted."""
+    from contextlib import nullcontext
+
+    if not display.plain() or not sys.stdin.isatty():
+        return nullcontext()
+    from mlscaffold.prompts import plain_questions
+
+    return plain_questions()
 
 
 def _ask_plugins() -> list[str]:
@@ -312,7 +317,13 @@ def _ask_plugins() -> list[str]:
         questionary.Choice(f"{p.name} ({p.distribution} {p.version})".replace(" ()", ""), p.name)
         for p in installed
     ]
-    picked = questionary.checkbox("Plugins to use in this project", choices=choices).ask()
+    message = "Plugins to use in this project"
+    if display.plain():
+        from mlscaffold.prompts import ask
+
+        question = {"type": "checkbox", "name": "plugins", "message": message, "choices": choices}
+        return ask([question])["plugins"]
+    picked = questionary.checkbox(message, choices=choices).ask()
     if picked is None:  # Ctrl-C at the prompt
         raise typer.Abort()
     return picked
@@ -532,7 +543,8 @@ def _update(path: Path, *, as_json: bool = False, data=None, **options) -> None:
     from mlscaffold.update import update_project
 
     interactive = sys.stdin.isatty()
-    with _working("Rendering and merging", quiet=interactive and not options.get("defaults")):
+    quiet = interactive and not options.get("defaults")
+    with _working("Rendering and merging", quiet=quiet), _questions():
         result = update_project(
             path, data=parse_pairs(data or []), interactive=interactive, **options
         )
