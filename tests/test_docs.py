@@ -254,11 +254,11 @@ def test_exit_code_table_matches_the_code():
 
 def test_every_environment_variable_the_code_reads_is_documented():
     source = "".join(p.read_text() for p in (REPO / "src" / "mlscaffold").glob("*.py"))
-    read = set(re.findall(r"\"((?:MLSCAFFOLD|NO|FORCE)_[A-Z_]+)\"", source))
+    read = set(re.findall(r"\"((?:MLSCAFFOLD|NO|FORCE)_[A-Z_]+|TERM)\"", source))
     page = (REPO / "docs" / "reference" / "environment.md").read_text()
     documented = set(re.findall(r"^\| `([A-Z_]+)` \|", page, re.M))
     assert read == documented
-    assert {"MLSCAFFOLD_HOOK_TIMEOUT", "NO_COLOR"} <= read
+    assert {"MLSCAFFOLD_HOOK_TIMEOUT", "NO_COLOR", "TERM"} <= read
 
 
 def test_state_file_reference_shows_every_key_the_code_writes():
