@@ -144,3 +144,26 @@ def assert_depends_on_this_version(pyproject: Path) -> None:
                       if canonicalize_name(r.name) == DISTRIBUTION]  # fmt: skip
     assert requirement.specifier, f"{pyproject}: pin a range of {DISTRIBUTION}"
     assert requirement.specifier.contains(mlscaffold_version(), prereleases=True)
+
+
+def test_the_generated_stage_gate_fails_the_build_and_runs_the_pinned_mlscaffold(tmp_path):
+    """The CI's stage gate installs the project's dev extra, which pins mlscaffold by its
+    distribution name, and nothing lets a failing step pass."""
+    import yaml
+
+    project = render_project(tmp_path / "gated")
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())
+    jobs = workflow["jobs"]
+    assert not [name for name, job in jobs.items() if "continue-on-error" in job]
+    assert not [
+        step for job in jobs.values() for step in job["steps"] if "continue-on-error" in step
+    ]
+    runs = [step.get("run", "") for step in jobs["stage-gate"]["steps"]]
+    install = next(i for i, run in enumerate(runs) if "pip install" in run)
+    assert runs[install] == "pip install -e '.[dev]'"
+    assert any(run.startswith("mlscaffold check") for run in runs[install + 1 :])
+    dev = [Requirement(r) for r in _toml((project / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]["dev"]]  # fmt: skip
+    pinned = [r for r in dev if canonicalize_name(r.name) == DISTRIBUTION]
+    assert pinned, f"the dev extra must pin {DISTRIBUTION}: the stage gate runs its mlscaffold"
+    assert pinned[0].specifier.contains(mlscaffold_version(), prereleases=True)
