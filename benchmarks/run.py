@@ -363,7 +363,8 @@ def markdown(rows, runs: int) -> str:
         "# Benchmark results",
         "",
         f"Measured {time.strftime('%Y-%m-%d')} on {machine}; Python {platform.python_version()},"
-        f" mlscaffold {version('mlscaffold')}, copier {version('copier')}; median of {runs} "
+        f" mlscaffold {version('ml-lifecycle-scaffold')}, copier {version('copier')};"
+        f" median of {runs} "
         "run(s) after a warm-up, alternating mlscaffold and copier. The ratio is the median of "
         "the ratios of the runs made side by side.",
         "",

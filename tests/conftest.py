@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -81,6 +82,39 @@ def git(cwd: Path, *args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
     ).stdout.strip()
+
+
+def clone_checkout(destination: Path, source: Path = REPO) -> Path:
+    """A clone of this repository as a user gets it: the tracked files, as they are in the
+    working tree, committed into a repository of their own.
+
+    Only tracked files: a checkout where the README's commands have run also holds
+    ``.venv/``, ``churn-model/`` and build output, which a fresh clone does not.
+    """
+    destination.mkdir(parents=True, exist_ok=True)
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached"], cwd=source, capture_output=True, check=True
+    ).stdout.decode()
+    for relative in filter(None, listed.split("\0")):
+        origin = source / relative
+        if not origin.is_file():  # deleted in the working tree, or a submodule
+            continue
+        target = destination / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(origin, target, follow_symlinks=False)
+    git(destination, "init", "--quiet", "--initial-branch=main")
+    git(destination, "add", "--all")
+    git(destination, "-c", "user.name=Maintainer", "-c", "user.email=maintainer@example.com",
+        "commit", "--quiet", "-m", "clone")  # fmt: skip
+    return destination
+
+
+def field_env(home: Path) -> dict[str, str]:
+    """The environment of a fresh machine: an empty HOME, no git identity, no test settings."""
+    dropped = ("PYTEST", "VIRTUAL_ENV", "MLSCAFFOLD_", "GIT_", "COPIER_", "XDG_CONFIG")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
+    env.update(HOME=str(home), GIT_CONFIG_NOSYSTEM="1", MPLBACKEND="Agg")
+    return env
 
 
 @pytest.fixture
@@ -172,7 +206,7 @@ def installed_cli(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ],
         cwd=root,
     )
-    (wheel,) = (root / "dist").glob("mlscaffold-*.whl")
+    (wheel,) = (root / "dist").glob("ml_lifecycle_scaffold-*.whl")
     bin_dir = make_venv(root / "venv")
     run([bin_dir / "python", "-m", "pip", "install", "--quiet", wheel], cwd=root)
     return bin_dir / "mlscaffold"

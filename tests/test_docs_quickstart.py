@@ -1,20 +1,19 @@
 """The docs site's Getting started page, run as written: install, create, run, check.
 
-Each line of the page's bash blocks runs in order in one shell, from a copy of this
-repository, with HOME in a temporary folder (the page installs into ~/.venvs). Only the
+Each line of the page's bash blocks runs in order in one shell, from a clone of this
+repository, as on a machine with only python3 and git: HOME in an empty temporary folder (the
+page installs into ~/.venvs), no git identity, nothing put on PATH for the page. Only the
 interactive `mlscaffold new` is left out, as there is no one to answer it; a line whose
 comment announces an exit code must end with that code.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 
 import pytest
-from conftest import REPO
+from conftest import REPO, clone_checkout, field_env
 
 pytestmark = pytest.mark.slow
 
@@ -33,9 +32,7 @@ def expected_code(line: str) -> int:
 
 
 def test_getting_started_runs_as_written(tmp_path):
-    checkout = tmp_path / "mlscaffold"
-    ignore = shutil.ignore_patterns(".venv", ".git", "*cache*", "site", "dist", "build")
-    shutil.copytree(REPO, checkout, ignore=ignore)
+    checkout = clone_checkout(tmp_path / "mlscaffold")
     home = tmp_path / "home"
     home.mkdir()
     lines = [line for line in page_lines() if line.strip() != INTERACTIVE]
@@ -47,14 +44,9 @@ def test_getting_started_runs_as_written(tmp_path):
             f"{line}\nstatus=$?; if [ $status -ne {code} ]; then "
             f'echo "command {number} of the page ended with $status, not {code}" >&2; exit 90; fi'
         )
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PYTEST", "VIRTUAL_ENV", "MLSCAFFOLD_LOAD_PLUGINS"))}  # fmt: skip
-    # The page's `mlscaffold` is the one it installed: ~/.venvs/mlscaffold/bin on PATH.
-    env["PATH"] = f"{home}/.venvs/mlscaffold/bin{os.pathsep}{env['PATH']}"
-    env.update(HOME=str(home), MPLBACKEND="Agg")
     result = subprocess.run(
-        ["bash", "-c", "\n".join(script)], cwd=checkout, env=env, capture_output=True, text=True,
-        timeout=1800,
+        ["bash", "-c", "\n".join(script)], cwd=checkout, env=field_env(home),
+        capture_output=True, text=True, timeout=1800,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     project = checkout / "churn-model"

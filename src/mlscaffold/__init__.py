@@ -4,6 +4,10 @@ from typing import Any
 
 __all__ = ["__version__", "hookimpl"]
 
+#: The name mlscaffold is published under (``mlscaffold`` on the public index is another
+#: project's); the command and the import name stay ``mlscaffold``.
+DISTRIBUTION = "ml-lifecycle-scaffold"
+
 
 def __getattr__(name: str) -> Any:
     # Both are made on first use: importing importlib.metadata costs more than everything
@@ -17,7 +21,7 @@ def __getattr__(name: str) -> Any:
         from importlib.metadata import PackageNotFoundError, version
 
         try:
-            found = version("mlscaffold")
+            found = version(DISTRIBUTION)
         except PackageNotFoundError:  # running from a source tree that was never installed
             found = "0.0.0"
     else:

@@ -10,12 +10,13 @@ took three quarters of building the command line (15 ms of a 0.2 s ``status``).
 import errno
 import functools
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 import mlscaffold
 from mlscaffold import display
@@ -34,7 +35,28 @@ ENVIRONMENT_ERRORS = {
 }  # fmt: skip
 
 
-class _Group(TyperGroup):
+class _Readable:
+    """Summaries and usage lines as people read them, in ``--help`` and the CLI reference."""
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        # Whole: click cuts a summary at 45 characters and ends it with "...".
+        text = getattr(self, "short_help", None) or (getattr(self, "help", None) or "")
+        return " ".join(text.split("\n\n", 1)[0].split())
+
+    def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:
+        # typer writes a required argument as {dest} and an optional one as [path]; the
+        # convention, click's and the README's, is DEST and [PATH].
+        pieces = super().collect_usage_pieces(ctx)  # type: ignore[misc]
+        return [re.sub(r"^\{(\w+)\}|^\[(\w+)\]",
+                       lambda m: m[1].upper() if m[1] else f"[{m[2].upper()}]", piece)
+                for piece in pieces]  # fmt: skip
+
+
+class _Command(_Readable, TyperCommand):
+    pass
+
+
+class _Group(_Readable, TyperGroup):
     """Catches the one user-facing error type once, for every command."""
 
     def invoke(self, ctx: typer.Context):  # type: ignore[override]
@@ -66,18 +88,14 @@ def _say(message: str, *, label: str = "", colour: str = "", err: bool = False) 
     """One line, printed without rich: errors, notes and the short results of quick commands.
 
     Importing rich costs more than everything else `status` or `check` does; tables and
-    trees use it (``_console``). Colour follows rich's conventions: only on a terminal,
-    never with NO_COLOR, always with FORCE_COLOR.
+    trees use it (``_console``). Colour only on a terminal, never when ``display.plain()``,
+    and always with FORCE_COLOR otherwise.
     """
     if quiet_mode and not err:
         return
+    force = False if display.plain() else True if os.environ.get("FORCE_COLOR") else None
     if label:
-        message = f"{typer.style(label, fg=colour)} {message}"
-    force = None
-    if os.environ.get("NO_COLOR"):
-        force = False
-    elif os.environ.get("FORCE_COLOR"):
-        force = True
+        message = f"{label if force is False else typer.style(label, fg=colour)} {message}"
     typer.echo(message, err=err, color=force)
 
 
@@ -97,11 +115,25 @@ def _console() -> "Console":
     """rich's console for tables, trees and spinners, made on first use."""
     from rich.console import Console
 
+    if display.plain():
+        # Not a terminal to rich: no styles, no cursor codes, no animated spinner.
+        return Console(highlight=False, quiet=quiet_mode, color_system=None, force_terminal=False)
     return Console(highlight=False, quiet=quiet_mode)
 
 
-app = typer.Typer(
+class _Typer(typer.Typer):
+    """Commands, plugins' included, use ``_Command``."""
+
+    def command(self, *args, cls=None, **kwargs):  # type: ignore[override]
+        return super().command(*args, cls=cls or _Command, **kwargs)
+
+
+# -h works as --help, on every command: sub-commands inherit it from the root's context.
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+
+app = _Typer(
     cls=_Group,
+    context_settings=HELP_OPTIONS,
     help="Start, run and keep up to date ML projects laid out across the six stages of an "
     "ML system: scoping, data, modeling, deployment, monitoring, business analysis.",
     no_args_is_help=True,
@@ -237,7 +269,7 @@ def new(
     if plugin is None and interactive and not defaults:
         plugin = _ask_plugins()
     # A spinner only when nothing will be asked: it would draw over copier's prompts.
-    with _working("Rendering the project", quiet=interactive and not defaults):
+    with _working("Rendering the project", quiet=interactive and not defaults), _questions():
         created = create_project(
             dest,
             template=template,
@@ -269,9 +301,20 @@ def _working(message: str, quiet: bool):
     """A spinner on a terminal for what may take more than a second; nothing otherwise."""
     from contextlib import nullcontext
 
-    if quiet or quiet_mode or not sys.stdout.isatty():
+    if quiet or quiet_mode or not sys.stdout.isatty() or display.plain():
         return nullcontext()
     return _console().status(message)
+
+
+def _questions():
+    """copier's questions, asked as plain lines where escape sequences are not wanted."""
+    from contextlib import nullcontext
+
+    if not display.plain() or not sys.stdin.isatty():
+        return nullcontext()
+    from mlscaffold.prompts import plain_questions
+
+    return plain_questions()
 
 
 def _ask_plugins() -> list[str]:
@@ -287,13 +330,24 @@ def _ask_plugins() -> list[str]:
         questionary.Choice(f"{p.name} ({p.distribution} {p.version})".replace(" ()", ""), p.name)
         for p in installed
     ]
-    picked = questionary.checkbox("Plugins to use in this project", choices=choices).ask()
+    message = "Plugins to use in this project"
+    if display.plain():
+        from mlscaffold.prompts import ask
+
+        question = {"type": "checkbox", "name": "plugins", "message": message, "choices": choices}
+        return ask([question])["plugins"]
+    picked = questionary.checkbox(message, choices=choices).ask()
     if picked is None:  # Ctrl-C at the prompt
         raise KeyboardInterrupt
     return picked
 
 
-plugin_app = typer.Typer(cls=_Group, help="Write mlscaffold plugins.", no_args_is_help=True)
+plugin_app = _Typer(
+    cls=_Group,
+    context_settings=HELP_OPTIONS,
+    help="Write mlscaffold plugins.",
+    no_args_is_help=True,
+)
 app.add_typer(plugin_app, name="plugin")
 
 
@@ -366,7 +420,8 @@ StagesOption = Annotated[
         "--stage",
         "-s",
         autocompletion=_complete_stage,
-        help="Only this stage (repeatable): scoping, data, ....",
+        help="Only this stage (repeatable): scoping, data, modeling, deployment, "
+        "monitoring, business-analysis.",
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
@@ -515,7 +570,8 @@ def _update(path: Path, *, as_json: bool = False, data=None, **options) -> None:
     from mlscaffold.update import update_project
 
     interactive = sys.stdin.isatty()
-    with _working("Rendering and merging", quiet=interactive and not options.get("defaults")):
+    quiet = interactive and not options.get("defaults")
+    with _working("Rendering and merging", quiet=quiet), _questions():
         result = update_project(
             path, data=parse_pairs(data or []), interactive=interactive, **options
         )

@@ -22,6 +22,12 @@ if TYPE_CHECKING:  # only for annotations: `--help` must not import the renderin
 verbose = False
 
 
+def plain() -> bool:
+    """No escape sequence at all (colour, bold, dim, cursor movement): NO_COLOR set to
+    anything, or a terminal that cannot show them (TERM=dumb)."""
+    return bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
+
+
 def bar(fraction: float, width: int = 20) -> str:
     filled = round(fraction * width)
     return "█" * filled + "░" * (width - filled)
