@@ -100,6 +100,8 @@ app = typer.Typer(
     cls=_Group,
     help="Start, run and keep up to date ML projects laid out across the six stages of an "
     "ML system: scoping, data, modeling, deployment, monitoring, business analysis.",
+    epilog="Installed plugins may add commands of their own (see `mlscaffold plugins`); "
+    "built-in commands start without loading plugins.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -529,15 +531,60 @@ def main() -> None:
         _report(MlscaffoldError("the current folder no longer exists: cd to one that does"))
         raise SystemExit(1) from None
     if _may_name_a_plugin_command(sys.argv[1:]):
-        from mlscaffold import plugins
-
         try:
             # Plugins may add commands, so they load before the command line is parsed.
-            plugins.call("mlscaffold_commands", plugins.names(), app=app)
+            add_plugin_commands(app)
         except MlscaffoldError as error:
             _report(error)
             raise SystemExit(error.exit_code) from None
     app(prog_name="mlscaffold")
+
+
+def add_plugin_commands(target: typer.Typer) -> None:
+    """Let each plugin add its commands to ``target``; an exception one of them raises
+    becomes one line naming the plugin, as a built-in command's error is."""
+    from mlscaffold import plugins
+
+    for name in plugins.names():
+        commands = len(target.registered_commands)
+        groups = len(target.registered_groups)
+        plugins.call("mlscaffold_commands", [name], app=target)
+        for info in target.registered_commands[commands:]:
+            info.callback = _guarded(name, info.callback)
+        for group in target.registered_groups[groups:]:
+            if group.typer_instance is not None:
+                _guard_group(name, group.typer_instance)
+
+
+def _guard_group(plugin: str, group: typer.Typer) -> None:
+    for info in group.registered_commands:
+        info.callback = _guarded(plugin, info.callback)
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            _guard_group(plugin, sub.typer_instance)
+
+
+def _guarded(plugin: str, callback):
+    if callback is None:
+        return None
+    import click
+
+    @functools.wraps(callback)  # typer reads the parameters through __wrapped__
+    def run(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except (MlscaffoldError, click.exceptions.Exit, click.exceptions.Abort,
+                click.ClickException):  # fmt: skip
+            raise  # the message, the exit code or the usage error typer shows anyway
+        except Exception as error:
+            name = getattr(callback, "__name__", "command")
+            text = str(error).strip().splitlines()
+            raise MlscaffoldError(
+                f"plugin {plugin!r} failed in its command {name} ({type(error).__name__}"
+                f"{': ' + text[0] if text else ''}): report it to the plugin's authors"
+            ) from None
+
+    return run
 
 
 def _may_name_a_plugin_command(args: list[str]) -> bool:
@@ -545,8 +592,11 @@ def _may_name_a_plugin_command(args: list[str]) -> bool:
     every installed plugin first (commands that use plugins load them when they do)."""
     if "_MLSCAFFOLD_COMPLETE" in os.environ:  # shell completion lists every command
         return True
-    # No option before the command takes a value, so the first word is the command.
+    # No option before the command takes a value, so the first word is the command;
+    # with none (`--help`, `--version`) the command line names no plugin's command.
     command = next((arg for arg in args if not arg.startswith("-")), None)
+    if command is None:
+        return False
     builtins = {info.name or info.callback.__name__.replace("_", "-")
                 for info in app.registered_commands if info.callback}  # fmt: skip
     builtins |= {info.name for info in app.registered_groups}
