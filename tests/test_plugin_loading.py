@@ -33,7 +33,9 @@ def install(site: Path, source: str) -> None:
     (site / "mlscaffold_typo.py").write_text(source)
     metadata = site / "mlscaffold_typo-1.0.dist-info"
     metadata.mkdir()
-    (metadata / "METADATA").write_text("Metadata-Version: 2.1\nName: mlscaffold-typo\nVersion: 1.0\n")
+    (metadata / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: mlscaffold-typo\nVersion: 1.0\n"
+    )
     (metadata / "entry_points.txt").write_text("[mlscaffold]\ntypo = mlscaffold_typo\n")
 
 
@@ -72,8 +74,9 @@ def test_built_in_commands_never_import_plugins_and_a_broken_one_is_named(tmp_pa
         assert result.returncode == 1, (args, result.stdout, result.stderr)
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1, (args, result.stderr)
-        assert "plugin 'typo' (entry point `typo = mlscaffold_typo` of mlscaffold-typo 1.0)" in (
-            lines[0]
+        assert (
+            "plugin 'typo' (entry point `typo = mlscaffold_typo` of mlscaffold-typo 1.0)"
+            in (lines[0])
         )
         assert "<module" not in lines[0]
         expected = "implements mlscaffold_templats" if kind == "unknown-hook" else "failed to load"
