@@ -113,6 +113,10 @@ DataOption = Annotated[
     list[str] | None,
     typer.Option("--data", "-d", metavar="KEY=VALUE", help="Answer a question (repeatable)."),
 ]
+DataFileOption = Annotated[
+    Path | None,
+    typer.Option("--data-file", help="YAML file of answers; -d answers take precedence."),
+]
 DefaultsOption = Annotated[
     bool, typer.Option("--defaults", help="Take the default answer of every question not given.")
 ]
@@ -184,14 +188,8 @@ def new(
         ),
     ],
     data: DataOption = None,
-    data_file: Annotated[
-        Path | None,
-        typer.Option(help="YAML file of answers; -d answers take precedence."),
-    ] = None,
-    defaults: Annotated[
-        bool,
-        typer.Option("--defaults", help="Take the default answer of every question not given."),
-    ] = False,
+    data_file: DataFileOption = None,
+    defaults: DefaultsOption = False,
     template: Annotated[
         str,
         typer.Option(
@@ -436,6 +434,7 @@ def update(
     path: ProjectArgument = Path("."),
     vcs_ref: VcsRefOption = None,
     data: DataOption = None,
+    data_file: DataFileOption = None,
     defaults: DefaultsOption = False,
     trust: TrustOption = False,
     dry_run: Annotated[
@@ -451,8 +450,8 @@ def update(
     as_json: JsonOption = False,
 ) -> None:
     """Merge the template's and plugins' changes into the project (3-way, through git)."""
-    _update(path, vcs_ref=vcs_ref, data=data, defaults=defaults, trust=trust, dry_run=dry_run,
-            replace_managed=replace_managed, as_json=as_json)  # fmt: skip
+    _update(path, vcs_ref=vcs_ref, data=data, data_file=data_file, defaults=defaults, trust=trust,
+            dry_run=dry_run, replace_managed=replace_managed, as_json=as_json)  # fmt: skip
 
 
 @app.command()
@@ -462,11 +461,18 @@ def add(
         typer.Argument(help="Installed plugin(s) to start using.", autocompletion=_complete_plugin),
     ],
     path: PathOption = Path("."),
+    data: DataOption = None,
+    data_file: DataFileOption = None,
     defaults: DefaultsOption = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
-    """Start using plugins in an existing project (an update with them added)."""
-    _update(path, add=plugin, defaults=defaults, dry_run=dry_run)
+    """Start using plugins in an existing project (an update with them added).
+
+    A plugin the project used before comes back with its answers and its checklist items'
+    progress, as they were when it was removed."""
+    _update(path, add=plugin, data=data, data_file=data_file, defaults=defaults,
+            dry_run=dry_run, as_json=as_json)  # fmt: skip
 
 
 @app.command()
@@ -478,22 +484,30 @@ def remove(
         ),
     ],
     path: PathOption = Path("."),
+    data: DataOption = None,
+    data_file: DataFileOption = None,
+    defaults: DefaultsOption = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
-    """Stop using plugins (an update without them; files you changed are kept or conflict)."""
-    _update(path, remove=plugin, defaults=True, dry_run=dry_run)
+    """Stop using plugins (an update without them).
+
+    Their files you changed stay, as yours; their answers and checklist progress are
+    remembered in .mlscaffold.toml for when the plugin is added back."""
+    _update(path, remove=plugin, data=data, data_file=data_file, defaults=defaults,
+            dry_run=dry_run, as_json=as_json)  # fmt: skip
 
 
-def _update(path: Path, *, as_json: bool = False, data=None, **options) -> None:
-    from mlscaffold.answers import parse_pairs
+def _update(path: Path, *, as_json: bool = False, data=None, data_file=None, **options) -> None:
+    from mlscaffold.answers import load_data_file, parse_pairs
     from mlscaffold.errors import EXIT_CONFLICTS
     from mlscaffold.update import update_project
 
+    answers = load_data_file(data_file) if data_file else {}
+    answers.update(parse_pairs(data or []))
     interactive = sys.stdin.isatty()
     with _working("Rendering and merging", quiet=interactive and not options.get("defaults")):
-        result = update_project(
-            path, data=parse_pairs(data or []), interactive=interactive, **options
-        )
+        result = update_project(path, data=answers, interactive=interactive, **options)
     for note in result.notes:
         _say(note, label="Note:", colour="yellow", err=True)
     if as_json:
