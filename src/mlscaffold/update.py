@@ -573,7 +573,11 @@ def _predicted_conflicts(repo: Path, commit: str) -> list[str]:
 
 
 def _merge(repo: Path, commit: str, message: str) -> list[str]:
-    git.run(repo, "merge", "--no-ff", "--no-commit", "--quiet", "-m", message, commit, check=False)
+    # git refuses even a merge it does not commit without an identity: use mlscaffold's
+    # fallback one when the user has none, as for the snapshot commits.
+    identity = git.identity(repo, ("", ""))
+    git.run(repo, *identity, "merge", "--no-ff", "--no-commit", "--quiet", "-m", message, commit,
+            check=False)  # fmt: skip
     unmerged = git.run(repo, "diff", "--name-only", "--diff-filter=U")
     if not git.run(repo, "rev-parse", "--verify", "--quiet", "MERGE_HEAD", check=False):
         raise MlscaffoldError("git merge did not start: run `git status` to see why")
