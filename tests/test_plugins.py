@@ -434,3 +434,19 @@ def test_a_plugin_command_fails_in_one_line_like_a_built_in(runner, register_plu
     )
     usage = runner.invoke(local, ["acme-crash"])  # a usage error stays typer's, exit 2
     assert usage.exit_code == 2
+
+
+def test_plugin_new_prompts_show_the_default_and_take_it_on_empty_input(
+    runner, tmp_path, monkeypatch
+):
+    from mlscaffold import cli
+
+    monkeypatch.setattr(cli, "_has_terminal", lambda: True)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["plugin", "new", "acme", "--no-git"], input="\nData Team\n\n")
+    assert result.exit_code == 0, result.output
+    assert "Author or team name [ML Platform Team]: " in result.output
+    pyproject = tomlkit.parse((tmp_path / "mlscaffold-acme" / "pyproject.toml").read_text())
+    assert pyproject["project"]["description"] == "Team conventions for acme ML projects"
+    assert pyproject["project"]["authors"][0]["name"] == "Data Team"  # not appended to the default
+    assert pyproject["project"]["authors"][0]["email"] == "ml-platform@example.com"

@@ -299,13 +299,16 @@ def plugin_new(
     from mlscaffold.project import create_project
 
     target = dest or Path(f"mlscaffold-{name}")
+    answers = {**parse_pairs(data or []), "plugin_name": name}
+    if _has_terminal() and not defaults:
+        answers.update(_ask_plugin_questions(answers))
     create_project(
         target,
         template="builtin:plugin",
-        data={**parse_pairs(data or []), "plugin_name": name},
-        defaults=defaults,
+        data=answers,
+        defaults=True,  # every question was asked above, or its default chosen
         use_git=not no_git,
-        interactive=sys.stdin.isatty(),
+        interactive=False,
     )
     _say(f"plugin package {target}", label="Created", colour="green")
     _say(
@@ -315,6 +318,31 @@ def plugin_new(
         "  .venv/bin/python -m pytest\n"
         f"  Then, in an environment with the plugin installed: mlscaffold new demo --plugin {name}"
     )
+
+
+def _has_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _ask_plugin_questions(given: dict[str, str]) -> dict[str, str]:
+    """Ask the plugin template's questions the way typer asks: the default is shown in
+    brackets and taken on an empty answer, never pre-filled (typed text would be appended
+    to it). The template validates the answers when it renders."""
+    import jinja2
+    import yaml
+
+    from mlscaffold.sources import builtin_templates_dir
+
+    config = yaml.safe_load((builtin_templates_dir() / "plugin" / "copier.yml").read_text())
+    answers = dict(given)
+    for key, spec in config.items():
+        if key.startswith("_") or key in answers or not isinstance(spec, dict):
+            continue
+        if spec.get("when") is False:
+            continue
+        default = jinja2.Environment().from_string(str(spec.get("default", ""))).render(answers)
+        answers[key] = typer.prompt(spec.get("help", key), default=default)
+    return answers
 
 
 @app.command("plugins")
