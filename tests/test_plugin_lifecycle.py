@@ -178,6 +178,9 @@ def test_a_plugin_through_versions_remove_and_add(runner, tmp_path, release):
             "1.0.0", "2.0.0",
         )  # fmt: skip
         assert [m["name"] for m in done["migrations"]] == ["rename the contract to .yml"]
+        owners = {change["path"]: change["owner"] for change in done["changes"]}
+        assert owners[CONTRACT_V2] == owners[WORKFLOW] == "plugin acme"
+        assert owners["stages/02-data/CHECKLIST.md"] == "template"
         assert not (copy / CONTRACT_V1).exists()
         assert_edits_kept(copy)
         assert (copy / WORKFLOW).read_text() == "name: acme checks v2\n"  # managed
@@ -209,4 +212,24 @@ def test_a_plugin_through_versions_remove_and_add(runner, tmp_path, release):
         assert state.removed == {}
         assert state.files[CONTRACT_V2] == {"owner": "acme", "policy": "merge"}
         git(copy, "commit", "--quiet", "-m", "acme back")
-        assert invoke(runner, "update", copy, "--json").exit_code == 0
+        again = invoke(runner, "update", copy, "--defaults")
+        assert again.exit_code == 0, again.output
+        assert again.stdout.startswith("Already up to date: template ")
+        assert "mlscaffold-acme 2.0.0." in again.stdout
+
+
+def test_a_changed_managed_file_names_the_plugin_that_manages_it(runner, tmp_path, release):
+    release(2)
+    project = tmp_path / "demo"
+    assert invoke(runner, "new", project, "--defaults", "--plugin", "acme").exit_code == 0
+    (project / WORKFLOW).write_text("name: ours\n")
+    git(project, "commit", "--quiet", "--all", "-m", "our workflow")
+    (tmp_path / "acme-v2" / WORKFLOW).write_text("name: acme checks v2.1\n")
+    refused = invoke(runner, "update", project)
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith(
+        f"Error: you changed {WORKFLOW}, which plugin acme manages and the update replaces"
+    )
+    taken = invoke(runner, "update", project, "--replace-managed")
+    assert taken.exit_code == 0, taken.output
+    assert f"took plugin acme's version of {WORKFLOW} (managed)" in taken.stdout
