@@ -573,15 +573,25 @@ def _predicted_conflicts(repo: Path, commit: str) -> list[str]:
 
 
 def _merge(repo: Path, commit: str, message: str) -> list[str]:
-    # git refuses even a merge it does not commit without an identity: use mlscaffold's
-    # fallback one when the user has none, as for the snapshot commits.
-    identity = git.identity(repo, ("", ""))
-    git.run(repo, *identity, "merge", "--no-ff", "--no-commit", "--quiet", "-m", message, commit,
-            check=False)  # fmt: skip
+    git.run(repo, "merge", "--no-ff", "--no-commit", "--quiet", "-m", message, commit,
+            check=False, env=_fallback_identity(repo))  # fmt: skip
     unmerged = git.run(repo, "diff", "--name-only", "--diff-filter=U")
     if not git.run(repo, "rev-parse", "--verify", "--quiet", "MERGE_HEAD", check=False):
         raise MlscaffoldError("git merge did not start: run `git status` to see why")
     return sorted(set(unmerged.splitlines()))
+
+
+def _fallback_identity(repo: Path) -> dict[str, str]:
+    """git refuses even a merge it does not commit without an identity: mlscaffold's
+    fallback one where the user has none (a fresh CI machine), as for snapshot commits."""
+    env = {}
+    for key, fallback, role in (("user.name", git.FALLBACK_NAME, "NAME"),
+                                ("user.email", git.FALLBACK_EMAIL, "EMAIL")):  # fmt: skip
+        if not git.config_value(repo, key):
+            for variable in (f"GIT_AUTHOR_{role}", f"GIT_COMMITTER_{role}"):
+                if not os.environ.get(variable):
+                    env[variable] = fallback
+    return env
 
 
 def _restore(repo: Path, head: str, added: list[str], folders: set[Path]) -> None:
