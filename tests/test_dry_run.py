@@ -9,6 +9,7 @@ then the real command, and compares their conflicts.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -169,3 +170,53 @@ def test_dry_run_of_remove_predicts_its_conflicts(runner, tmp_path, template, ac
     checklist = (project / "stages" / "02-data" / "CHECKLIST.md").read_text()
     assert "- [x] The data report is written" in checklist
     assert "acme.data.contract" not in checklist
+
+
+@pytest.mark.reliability("user edits on update")
+def test_dry_run_runs_before_migrations_in_a_scratch_worktree(runner, tmp_path, make_template):
+    """v2 of a plugin writes acme.toml, a name the team already uses; its migration moves
+    the team's file aside first. Merged without the migration, acme.toml would conflict."""
+    from conftest import snapshot
+
+    from mlscaffold import plugins
+
+    layers = {1: tmp_path / "layer-v1", 2: tmp_path / "layer-v2"}
+    (layers[1] / "docs").mkdir(parents=True)
+    (layers[1] / "docs" / "acme.md").write_text("acme\n")
+    shutil.copytree(layers[1], layers[2])
+    (layers[2] / "acme.toml").write_text("threshold = 0.5\n")
+
+    def move_aside(project):
+        if (project / "acme.toml").exists():
+            (project / "acme.toml").rename(project / "acme.local.toml")
+
+    def release(version):
+        plugins.unregister("acme")
+        plugins.register(SimpleNamespace(
+            mlscaffold_templates=hookimpl(lambda: [layers[version]]),
+            mlscaffold_migrations=hookimpl(lambda: [
+                {"version": "2.0", "name": "move acme.toml aside", "when": "before",
+                 "run": move_aside},
+            ]),
+        ), "acme", version=f"{version}.0")  # fmt: skip
+
+    release(1)
+    try:
+        project = tmp_path / "demo"
+        create_project(project, template=str(make_template()), defaults=True,
+                       interactive=False, plugins=["acme"])  # fmt: skip
+        (project / "acme.toml").write_text("ours = true\n")
+        git(project, "add", "--all")
+        git(project, "commit", "--quiet", "-m", "our acme.toml")
+        release(2)
+        before = snapshot(tmp_path)
+        dry = runner.invoke(app, ["update", str(project), "--dry-run", "--json"])
+        assert dry.exit_code == 0, dry.output
+        assert json.loads(dry.stdout)["conflicts"] == []
+        assert snapshot(tmp_path) == before
+        assert len(git(project, "worktree", "list").splitlines()) == 1  # the scratch one is gone
+        assert compare(runner, ["update", str(project)]) == []
+        assert (project / "acme.local.toml").read_text() == "ours = true\n"
+        assert (project / "acme.toml").read_text() == "threshold = 0.5\n"
+    finally:
+        plugins.unregister("acme")

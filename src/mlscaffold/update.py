@@ -139,13 +139,7 @@ def update_project(
         repo, snapshot, commit, managed, replace_managed, result.owners
     )
     if dry_run:
-        predicted = _predicted_conflicts(repo.root, commit)
-        result.conflicts = _settled(repo, snapshot, commit, new, result.replaced, predicted)
-        if any(m.when == "before" for m in pending):
-            result.notes.append(
-                "the dry run did not run the migrations that run before the merge: conflicts "
-                "in the files they change are not predicted"
-            )
+        result.conflicts = _dry_run_conflicts(repo, snapshot, commit, result, pending, trust)
         return result
     head = git.run(repo.root, "rev-parse", "HEAD")
     added = [path for status, path in result.changes if status == "A"]
@@ -310,6 +304,41 @@ def _owners(repo: _Repo, old: State, new: State, paths: Sequence[str]) -> dict[s
         owner = str(info.get("owner", "template"))
         owners[path] = owner if owner == "template" else f"plugin {owner}"
     return owners
+
+
+def _dry_run_conflicts(
+    repo: _Repo,
+    snapshot: str,
+    commit: str,
+    result: UpdateResult,
+    pending: Sequence[Migration],
+    trust: bool,
+) -> list[str]:
+    """The conflicts the real run would leave. Migrations that run before the merge change
+    what git merges, so they run first, in a scratch worktree of the repository that is
+    thrown away (the project is not touched); a template's only with --trust."""
+    before = [m for m in pending if m.when == "before"]
+    runnable = [m for m in before if m.source != "template" or trust]
+    if len(runnable) < len(before):
+        result.notes.append(
+            "the dry run did not run the template's migrations (they need --trust): conflicts "
+            "in the files they change are not predicted"
+        )
+    if not runnable:
+        predicted = _predicted_conflicts(repo.root, commit)
+        return _settled(repo, snapshot, commit, result.new, result.replaced, predicted)
+    with tempfile.TemporaryDirectory(prefix="mlscaffold-dry-run-") as scratch:
+        root = Path(scratch) / "worktree"
+        git.run(repo.root, "worktree", "add", "--quiet", "--detach", str(root), "HEAD")
+        try:
+            trial = _Repo(root, repo.prefix)
+            run_stage(runnable, "before", root / repo.prefix if repo.prefix else root)
+            _commit_migrations(trial, runnable, result.new)
+            predicted = _predicted_conflicts(root, commit)
+            return _settled(trial, snapshot, commit, result.new, result.replaced, predicted)
+        finally:
+            git.run(repo.root, "worktree", "remove", "--force", str(root), check=False)
+            git.run(repo.root, "worktree", "prune", check=False)
 
 
 def _settled(
