@@ -27,18 +27,21 @@ def test_plugin_package_from_template_to_project(installed_cli, project_venv, tm
     }  # fmt: skip
     files = {p.relative_to(package).as_posix() for p in package.rglob("*") if p.is_file()}
     assert {f for f in files if not f.startswith(".git/")} == expected
-    assert len((package / "src/mlscaffold_acme/__init__.py").read_text().splitlines()) <= 40
+    # one example of each of the seven hooks, and no more than a reader takes in at once
+    assert len((package / "src/mlscaffold_acme/__init__.py").read_text().splitlines()) <= 100
 
     run([bin_dir / "python", "-m", "pip", "install", "--quiet", f"{package}[test]"], tmp_path, env)
     tests = run([bin_dir / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], package, env)
-    assert "1 passed" in tests.stdout
+    assert "3 passed" in tests.stdout
 
     listed = json.loads(run([installed_cli, "plugins", "--json"], tmp_path, env).stdout)["plugins"]
     acme = next(p for p in listed if p["name"] == "acme")
     assert (acme["distribution"], acme["version"]) == ("mlscaffold-acme", "0.1.0")
     assert acme["stages"] == ["data"]
     assert set(acme["hooks"]) == {
-        "mlscaffold_checklist_items", "mlscaffold_pyproject", "mlscaffold_templates",
+        "mlscaffold_checklist_items", "mlscaffold_commands", "mlscaffold_file_policies",
+        "mlscaffold_migrations", "mlscaffold_pyproject", "mlscaffold_questions",
+        "mlscaffold_templates",
     }  # fmt: skip
 
     run([installed_cli, "new", "demo", "--defaults", "--plugin", "acme"], tmp_path, env)

@@ -227,9 +227,10 @@ def test_plugins_load_before_parsing_unless_a_built_in_command_is_named(monkeypa
     from mlscaffold.cli import _may_name_a_plugin_command
 
     monkeypatch.delenv("_MLSCAFFOLD_COMPLETE", raising=False)
-    for args in (["status"], ["-q", "update", "--dry-run"], ["plugin", "new", "x"]):
+    for args in (["status"], ["-q", "update", "--dry-run"], ["plugin", "new", "x"], [],
+                 ["--help"], ["--version"], ["-v"]):  # fmt: skip
         assert not _may_name_a_plugin_command(args), args
-    for args in ([], ["--help"], ["-v"], ["acme-hello", "Ada"]):
+    for args in (["acme-hello", "Ada"], ["-q", "acme-report"]):
         assert _may_name_a_plugin_command(args), args
     monkeypatch.setenv("_MLSCAFFOLD_COMPLETE", "complete_bash")
     assert _may_name_a_plugin_command(["status"])
@@ -312,7 +313,7 @@ def test_an_installed_plugin_is_found_through_its_entry_point(tmp_path, monkeypa
 def test_misspelled_hook_fails_loudly(register_plugin, monkeypatch):
     register_plugin(SimpleNamespace(mlscaffold_templats=hookimpl(lambda: [])), "typo")
     monkeypatch.setattr(plugins, "_loaded", False)
-    with pytest.raises(plugins.MlscaffoldError, match="'typo' implements an unknown hook"):
+    with pytest.raises(plugins.MlscaffoldError, match="'typo' implements mlscaffold_templats, "):
         plugins.load()
 
 
@@ -398,3 +399,54 @@ def test_plugins_lists_the_stages_a_plugin_contributes_to(runner, tmp_path, regi
     )
     listed = json.loads(runner.invoke(app, ["plugins", "--json"]).stdout)["plugins"]
     assert listed[0]["stages"] == ["data", "monitoring"]
+
+
+@pytest.mark.reliability("misbehaving plugins")
+def test_a_plugin_command_fails_in_one_line_like_a_built_in(runner, register_plugin):
+    from typer import Typer
+
+    from mlscaffold.cli import _Group, add_plugin_commands
+    from mlscaffold.errors import MlscaffoldError
+
+    def commands(app):
+        @app.command("acme-crash")
+        def crash(name: str) -> None:
+            raise RuntimeError(f"no such team {name}\nsecond line")
+
+        @app.command("acme-refuse")
+        def refuse() -> None:
+            raise MlscaffoldError("acme.toml is missing: run `mlscaffold add acme` first")
+
+    register_plugin(plugin(mlscaffold_commands=commands), "acme")
+    local = Typer(cls=_Group)
+    local.command("noop")(lambda: None)
+    add_plugin_commands(local)
+    crashed = runner.invoke(local, ["acme-crash", "ops"])
+    assert crashed.exit_code == 1
+    assert crashed.stderr.strip().splitlines() == [
+        "Error: plugin 'acme' failed in its command crash (RuntimeError: no such team ops): "
+        "report it to the plugin's authors"
+    ]
+    refused = runner.invoke(local, ["acme-refuse"])
+    assert refused.exit_code == 1
+    assert refused.stderr.strip() == (
+        "Error: acme.toml is missing: run `mlscaffold add acme` first"
+    )
+    usage = runner.invoke(local, ["acme-crash"])  # a usage error stays typer's, exit 2
+    assert usage.exit_code == 2
+
+
+def test_plugin_new_prompts_show_the_default_and_take_it_on_empty_input(
+    runner, tmp_path, monkeypatch
+):
+    from mlscaffold import cli
+
+    monkeypatch.setattr(cli, "_has_terminal", lambda: True)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["plugin", "new", "acme", "--no-git"], input="\nData Team\n\n")
+    assert result.exit_code == 0, result.output
+    assert "Author or team name [ML Platform Team]: " in result.output
+    pyproject = tomlkit.parse((tmp_path / "mlscaffold-acme" / "pyproject.toml").read_text())
+    assert pyproject["project"]["description"] == "Team conventions for acme ML projects"
+    assert pyproject["project"]["authors"][0]["name"] == "Data Team"  # not appended to the default
+    assert pyproject["project"]["authors"][0]["email"] == "ml-platform@example.com"

@@ -279,3 +279,15 @@ def test_a_project_from_the_built_in_template_starts_at_zero(tmp_path):
     ]  # fmt: skip
     scoping = report.stages[0]
     assert "core.scoping.problem-defined" in [item.id for item in scoping.required_open]
+
+
+def test_command_checks_run_with_the_projects_interpreter(tmp_path, monkeypatch):
+    """`python` in a check is the project's `.venv` one, whatever runs mlscaffold."""
+    import venv
+
+    check = {"kind": "command", "run": 'python -c "import sys; print(sys.prefix)" > prefix.txt'}
+    project = tmp_path / "with-venv"
+    venv.EnvBuilder(with_pip=False, symlinks=True).create(project / ".venv")
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # mlscaffold's own venv is not on it either
+    assert verify(project, check, timeout=60) == (True, "")
+    assert (project / "prefix.txt").read_text().strip() == str((project / ".venv").resolve())

@@ -161,7 +161,7 @@ def test_dry_run_reports_and_changes_nothing(runner, project):
     before = snapshot(project)
     result = runner.invoke(app, ["update", str(project), "--defaults", "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "Would update 1.0.0 → 2.0.0" in result.stdout
+    assert "Would update template 1.0.0 → 2.0.0" in result.stdout
     assert "README.md (conflict)" in result.stdout and "added: added.txt" in result.stdout
     assert snapshot(project) == before
 

@@ -136,6 +136,8 @@ app = _Typer(
     context_settings=HELP_OPTIONS,
     help="Start, run and keep up to date ML projects laid out across the six stages of an "
     "ML system: scoping, data, modeling, deployment, monitoring, business analysis.",
+    epilog="Installed plugins may add commands of their own (see `mlscaffold plugins`); "
+    "built-in commands start without loading plugins.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -146,6 +148,10 @@ app = _Typer(
 DataOption = Annotated[
     list[str] | None,
     typer.Option("--data", "-d", metavar="KEY=VALUE", help="Answer a question (repeatable)."),
+]
+DataFileOption = Annotated[
+    Path | None,
+    typer.Option("--data-file", help="YAML file of answers; -d answers take precedence."),
 ]
 DefaultsOption = Annotated[
     bool, typer.Option("--defaults", help="Take the default answer of every question not given.")
@@ -218,14 +224,8 @@ def new(
         ),
     ],
     data: DataOption = None,
-    data_file: Annotated[
-        Path | None,
-        typer.Option(help="YAML file of answers; -d answers take precedence."),
-    ] = None,
-    defaults: Annotated[
-        bool,
-        typer.Option("--defaults", help="Take the default answer of every question not given."),
-    ] = False,
+    data_file: DataFileOption = None,
+    defaults: DefaultsOption = False,
     template: Annotated[
         str,
         typer.Option(
@@ -366,13 +366,16 @@ def plugin_new(
     from mlscaffold.project import create_project
 
     target = dest or Path(f"mlscaffold-{name}")
+    answers = {**parse_pairs(data or []), "plugin_name": name}
+    if _has_terminal() and not defaults:
+        answers.update(_ask_plugin_questions(answers))
     create_project(
         target,
         template="builtin:plugin",
-        data={**parse_pairs(data or []), "plugin_name": name},
-        defaults=defaults,
+        data=answers,
+        defaults=True,  # every question was asked above, or its default chosen
         use_git=not no_git,
-        interactive=sys.stdin.isatty(),
+        interactive=False,
     )
     _say(f"plugin package {target}", label="Created", colour="green")
     _say(
@@ -382,6 +385,31 @@ def plugin_new(
         "  .venv/bin/python -m pytest\n"
         f"  Then, in an environment with the plugin installed: mlscaffold new demo --plugin {name}"
     )
+
+
+def _has_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _ask_plugin_questions(given: dict[str, str]) -> dict[str, str]:
+    """Ask the plugin template's questions the way typer asks: the default is shown in
+    brackets and taken on an empty answer, never pre-filled (typed text would be appended
+    to it). The template validates the answers when it renders."""
+    import jinja2
+    import yaml
+
+    from mlscaffold.sources import builtin_templates_dir
+
+    config = yaml.safe_load((builtin_templates_dir() / "plugin" / "copier.yml").read_text())
+    answers = dict(given)
+    for key, spec in config.items():
+        if key.startswith("_") or key in answers or not isinstance(spec, dict):
+            continue
+        if spec.get("when") is False:
+            continue
+        default = jinja2.Environment().from_string(str(spec.get("default", ""))).render(answers)
+        answers[key] = typer.prompt(spec.get("help", key), default=default)
+    return answers
 
 
 @app.command("plugins")
@@ -502,6 +530,7 @@ def update(
     path: ProjectArgument = Path("."),
     vcs_ref: VcsRefOption = None,
     data: DataOption = None,
+    data_file: DataFileOption = None,
     defaults: DefaultsOption = False,
     trust: TrustOption = False,
     dry_run: Annotated[
@@ -531,8 +560,8 @@ def update(
         _say(f"the project is back at {head[:12]}, as it was before the update", label="Undone:",
              colour="green")  # fmt: skip
         return
-    _update(path, vcs_ref=vcs_ref, data=data, defaults=defaults, trust=trust, dry_run=dry_run,
-            replace_managed=replace_managed, as_json=as_json)  # fmt: skip
+    _update(path, vcs_ref=vcs_ref, data=data, data_file=data_file, defaults=defaults, trust=trust,
+            dry_run=dry_run, replace_managed=replace_managed, as_json=as_json)  # fmt: skip
 
 
 @app.command()
@@ -542,11 +571,18 @@ def add(
         typer.Argument(help="Installed plugin(s) to start using.", autocompletion=_complete_plugin),
     ],
     path: PathOption = Path("."),
+    data: DataOption = None,
+    data_file: DataFileOption = None,
     defaults: DefaultsOption = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
-    """Start using plugins in an existing project (an update with them added)."""
-    _update(path, add=plugin, defaults=defaults, dry_run=dry_run)
+    """Start using plugins in an existing project (an update with them added).
+
+    A plugin the project used before comes back with its answers and its checklist items'
+    progress, as they were when it was removed."""
+    _update(path, add=plugin, data=data, data_file=data_file, defaults=defaults,
+            dry_run=dry_run, as_json=as_json)  # fmt: skip
 
 
 @app.command()
@@ -558,23 +594,31 @@ def remove(
         ),
     ],
     path: PathOption = Path("."),
+    data: DataOption = None,
+    data_file: DataFileOption = None,
+    defaults: DefaultsOption = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
-    """Stop using plugins (an update without them; files you changed are kept or conflict)."""
-    _update(path, remove=plugin, defaults=True, dry_run=dry_run)
+    """Stop using plugins (an update without them).
+
+    Their files you changed stay, as yours; their answers and checklist progress are
+    remembered in .mlscaffold.toml for when the plugin is added back."""
+    _update(path, remove=plugin, data=data, data_file=data_file, defaults=defaults,
+            dry_run=dry_run, as_json=as_json)  # fmt: skip
 
 
-def _update(path: Path, *, as_json: bool = False, data=None, **options) -> None:
-    from mlscaffold.answers import parse_pairs
+def _update(path: Path, *, as_json: bool = False, data=None, data_file=None, **options) -> None:
+    from mlscaffold.answers import load_data_file, parse_pairs
     from mlscaffold.errors import EXIT_CONFLICTS
     from mlscaffold.update import update_project
 
+    answers = load_data_file(data_file) if data_file else {}
+    answers.update(parse_pairs(data or []))
     interactive = sys.stdin.isatty()
     quiet = interactive and not options.get("defaults")
     with _working("Rendering and merging", quiet=quiet), _questions():
-        result = update_project(
-            path, data=parse_pairs(data or []), interactive=interactive, **options
-        )
+        result = update_project(path, data=answers, interactive=interactive, **options)
     for note in result.notes:
         _say(note, label="Note:", colour="yellow", err=True)
     if as_json:
@@ -615,11 +659,9 @@ def main() -> None:
         _report(MlscaffoldError("the current folder no longer exists: cd to one that does"))
         raise SystemExit(1) from None
     if _may_name_a_plugin_command(sys.argv[1:]):
-        from mlscaffold import plugins
-
         try:
             # Plugins may add commands, so they load before the command line is parsed.
-            plugins.call("mlscaffold_commands", plugins.names(), app=app)
+            add_plugin_commands(app)
         except MlscaffoldError as error:
             _report(error)
             raise SystemExit(error.exit_code) from None
@@ -627,13 +669,63 @@ def main() -> None:
         app(prog_name="mlscaffold")
 
 
+def add_plugin_commands(target: typer.Typer) -> None:
+    """Let each plugin add its commands to ``target``; an exception one of them raises
+    becomes one line naming the plugin, as a built-in command's error is."""
+    from mlscaffold import plugins
+
+    for name in plugins.names():
+        commands = len(target.registered_commands)
+        groups = len(target.registered_groups)
+        plugins.call("mlscaffold_commands", [name], app=target)
+        for info in target.registered_commands[commands:]:
+            info.callback = _guarded(name, info.callback)
+        for group in target.registered_groups[groups:]:
+            if group.typer_instance is not None:
+                _guard_group(name, group.typer_instance)
+
+
+def _guard_group(plugin: str, group: typer.Typer) -> None:
+    for info in group.registered_commands:
+        info.callback = _guarded(plugin, info.callback)
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            _guard_group(plugin, sub.typer_instance)
+
+
+def _guarded(plugin: str, callback):
+    if callback is None:
+        return None
+    import click
+
+    @functools.wraps(callback)  # typer reads the parameters through __wrapped__
+    def run(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except (MlscaffoldError, click.exceptions.Exit, click.exceptions.Abort,
+                click.ClickException):  # fmt: skip
+            raise  # the message, the exit code or the usage error typer shows anyway
+        except Exception as error:
+            name = getattr(callback, "__name__", "command")
+            text = str(error).strip().splitlines()
+            raise MlscaffoldError(
+                f"plugin {plugin!r} failed in its command {name} ({type(error).__name__}"
+                f"{': ' + text[0] if text else ''}): report it to the plugin's authors"
+            ) from None
+
+    return run
+
+
 def _may_name_a_plugin_command(args: list[str]) -> bool:
     """False when the command line names a built-in command: it then runs without loading
     every installed plugin first (commands that use plugins load them when they do)."""
     if "_MLSCAFFOLD_COMPLETE" in os.environ:  # shell completion lists every command
         return True
-    # No option before the command takes a value, so the first word is the command.
+    # No option before the command takes a value, so the first word is the command;
+    # with none (`--help`, `--version`) the command line names no plugin's command.
     command = next((arg for arg in args if not arg.startswith("-")), None)
+    if command is None:
+        return False
     builtins = {info.name or info.callback.__name__.replace("_", "-")
                 for info in app.registered_commands if info.callback}  # fmt: skip
     builtins |= {info.name for info in app.registered_groups}

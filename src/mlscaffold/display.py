@@ -119,18 +119,46 @@ def print_created(console: Console, created: Created) -> None:
 
 
 def update_json(result: UpdateResult) -> dict[str, Any]:
+    def owner(path: str) -> str:
+        return result.owners.get(path, "template")
+
     return {
         "schema_version": 1,
         "from_version": result.old.template_version,
         "to_version": result.new.template_version,
+        "layers": result.layers,
         "up_to_date": result.up_to_date,
         "dry_run": result.dry_run,
-        "changes": [{"status": s, "path": p} for s, p in result.changes],
+        "changes": [{"status": s, "path": p, "owner": owner(p)} for s, p in result.changes],
         "conflicts": result.conflicts,
         "migrations": [m.record() for m in result.migrations],
         "replaced": result.replaced,
         "restored": result.restored,
+        "kept": result.kept,
     }
+
+
+def _the(owner: str) -> str:
+    return "the template" if owner == "template" else owner
+
+
+def layer_name(layer: dict[str, str]) -> str:
+    """``template``, a plugin's distribution (``mlscaffold-acme``), or ``plugin acme``."""
+    return layer["distribution"] or layer["layer"]
+
+
+def layer_moves(layers: Sequence[dict[str, str]]) -> list[str]:
+    """What changed in each layer: ``mlscaffold-acme 1.0.0 → 2.0.0``, ``added ...``."""
+    moves = []
+    for layer in layers:
+        name, before, after = layer_name(layer), layer["from_version"], layer["to_version"]
+        if layer["layer"] != "template" and not before and after != before:
+            moves.append(f"adding {name} {after}".rstrip())
+        elif layer["layer"] != "template" and not after and after != before:
+            moves.append(f"removing {name} {before}".rstrip())
+        elif before != after:
+            moves.append(f"{name} {before} → {after}")
+    return moves
 
 
 def print_files(console: Console, rows: list[dict[str, Any]]) -> None:
@@ -152,13 +180,17 @@ def print_files(console: Console, rows: list[dict[str, Any]]) -> None:
 def print_update(console: Console, result: UpdateResult) -> None:
     from rich.markup import escape
 
+    current = ", ".join(f"{layer_name(layer)} {layer['to_version']}".rstrip()
+                        for layer in result.layers if layer["to_version"] or layer["layer"]
+                        == "template")  # fmt: skip
     if result.up_to_date:
-        console.print(f"Already up to date with {escape(result.new.template_version)}.")
+        console.print(f"Already up to date: {escape(current)}.")
     else:
         words = {"A": "added", "M": "changed", "D": "removed", "T": "changed"}
+        moves = ", ".join(layer_moves(result.layers))
         console.print(
             f"{'Would update' if result.dry_run else 'Updating'} "
-            f"{escape(result.old.template_version)} → {escape(result.new.template_version)}:"
+            f"{escape(moves or 'with no version change (' + current + ')')}:"
         )
         for migration in result.migrations:
             verb = "Would run" if result.dry_run else "Ran"
@@ -166,13 +198,25 @@ def print_update(console: Console, result: UpdateResult) -> None:
                 f"  {verb} migration {escape(migration.name)} ({escape(migration.source)} "
                 f"{escape(migration.version)}, {migration.when} the merge)"
             )
+        owner = result.owners.get
         for status, changed in result.changes:
             mark = " [red](conflict)[/red]" if changed in result.conflicts else ""
-            console.print(f"  {words.get(status, status)}: {escape(changed)}{mark}")
+            console.print(
+                f"  {words.get(status, status)}: {escape(changed)}{mark}, "
+                f"from {escape(_the(owner(changed, 'template')))}"
+            )
         for path in result.replaced:
-            console.print(f"  took the template's version of {escape(path)} (managed)")
+            console.print(
+                f"  took {escape(_the(owner(path, 'template')))}'s version of {escape(path)} "
+                "(managed)"
+            )
         for path in result.restored:
-            console.print(f"  restored {escape(path)}, which you had deleted")
+            console.print(
+                f"  restored {escape(path)} from {escape(_the(owner(path, 'template')))}, "
+                "which you had deleted"
+            )
+        for path in result.kept:
+            console.print(f"  kept {escape(path)}, which you had changed: it is the project's now")
         if result.conflicts and not result.dry_run:
             console.print(
                 f"[red]{len(result.conflicts)} conflict(s)[/red]: resolve them (`git status`, "

@@ -156,8 +156,10 @@ def mlscaffold_migrations(answers: dict[str, Any]) -> list[dict[str, Any]]:
 def mlscaffold_commands(app: Any) -> None:
     """Add sub-commands to the ``mlscaffold`` command line.
 
-    Called before the command line is parsed, except when it names a built-in command
-    (those start without loading plugins), so a plugin's command needs a name of its own.
+    Called before the command line is parsed, except when it names a built-in command or
+    none (``--help``, ``--version``): those start without loading plugins, so a plugin's
+    command needs a name of its own. An exception the command raises is shown in one
+    line naming the plugin (an ``MlscaffoldError`` as its message), exit code 1.
 
     :param app: the ``typer.Typer`` application.
     :return: nothing; register commands on ``app``.

@@ -34,6 +34,7 @@ pm = pluggy.PluginManager(GROUP)
 pm.add_hookspecs(hookspecs)
 _loaded = False
 _folders: dict[str, str] = {}  # plugin name -> the metadata folder of its distribution
+_registered: dict[str, tuple[str, str]] = {}  # plugin name -> (distribution, version), by register
 
 
 @dataclass(frozen=True)
@@ -44,35 +45,92 @@ class PluginInfo:
     hooks: tuple[str, ...]
 
 
-def load() -> None:
-    """Register the built-in plugins and the installed ones; safe to call again."""
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
+def load_builtins() -> None:
+    """Register the built-in plugins only: what a render without chosen plugins needs."""
     for name, module in BUILTIN_PLUGINS.items():
         if pm.get_plugin(name) is None:
             pm.register(importlib.import_module(module), name=name)
+
+
+def load() -> None:
+    """Register the built-in plugins and the installed ones; safe to call again.
+
+    Only commands that use plugins call it: a broken plugin (one that fails to import,
+    or implements a hook mlscaffold does not have) stops them with one line naming its
+    distribution and entry point, and never stops the built-in commands.
+    """
+    global _loaded
+    if _loaded:
+        return
+    load_builtins()
     wanted = os.environ.get(LOAD_PLUGINS_ENV)
     names = None if wanted is None else {n.strip() for n in wanted.split(",") if n.strip()}
-    for name, value, folder in entry_points(GROUP):
+    found = entry_points(GROUP)
+    for name, value, folder in found:
         if (names is not None and name not in names) or pm.get_plugin(name) is not None:
             continue
         try:
-            pm.register(_import(value), name=name)
+            target = _import(value)
         except Exception as error:  # a broken plugin must not take the whole CLI down
             raise MlscaffoldError(
-                f"an installed mlscaffold plugin failed to load ({type(error).__name__}: {error}): "
-                f"fix or uninstall it, or choose plugins with {LOAD_PLUGINS_ENV}"
+                f"{_origin(name, value, folder)} failed to load ({type(error).__name__}: "
+                f"{_one_line(error)}): fix or uninstall {_distribution(folder)}, or choose the "
+                f"plugins to load with {LOAD_PLUGINS_ENV}"
             ) from None
+        pm.register(target, name=name)
         _folders[name] = folder
-    try:
-        pm.check_pending()
-    except pluggy.PluginValidationError as error:
+    unknown = _unknown_hooks()
+    if unknown:
+        name, hook = unknown[0]
+        where = {entry: (value, folder) for entry, value, folder in found}
+        origin = _origin(name, *where[name]) if name in where else f"plugin {name!r}"
+        fix = f"uninstall {_distribution(where[name][1])}" if name in where else "unregister it"
         raise MlscaffoldError(
-            f"plugin {pm.get_name(error.plugin)!r} implements an unknown hook ({error}): "
-            "check the hook name against mlscaffold's hookspecs"
-        ) from None
+            f"{origin} implements {hook}, which is not an mlscaffold hook: rename it to one of "
+            f"the hooks in mlscaffold's plugin reference, or {fix}"
+        )
+    _loaded = True
+
+
+def _unknown_hooks() -> list[tuple[str, str]]:
+    """``(plugin, hook)`` for each implementation of a hook mlscaffold does not define,
+    as pluggy's ``check_pending`` finds them, without its message's module repr."""
+    found = []
+    for hook, caller in vars(pm.hook).items():
+        if not hook.startswith("_") and not caller.has_spec():
+            found += [(impl.plugin_name, hook) for impl in caller.get_hookimpls()
+                      if not impl.optionalhook]  # fmt: skip
+    return sorted(found)
+
+
+def _origin(name: str, value: str, folder: str) -> str:
+    return f"plugin {name!r} (entry point `{name} = {value}` of {_distribution(folder)})"
+
+
+def _distribution(folder: str) -> str:
+    distribution, version = _name_and_version(folder)
+    return f"{distribution} {version}".strip() or os.path.basename(folder)
+
+
+def _one_line(error: object) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def register(plugin: object, name: str, *, distribution: str = "", version: str = "") -> None:
+    """Register a plugin object under ``name``, as an installed one would be, with the
+    distribution and version its metadata would give (tests of plugins and their
+    upgrades use it; ``unregister`` undoes it)."""
+    load_builtins()
+    pm.register(plugin, name=name)
+    _registered[name] = (distribution, version)
+
+
+def unregister(name: str) -> None:
+    plugin = pm.get_plugin(name)
+    if plugin is not None:
+        pm.unregister(plugin, name=name)
+    _registered.pop(name, None)
 
 
 def names() -> list[str]:
@@ -88,7 +146,12 @@ def installed() -> list[PluginInfo]:
 
 
 def _info(name: str) -> PluginInfo:
-    distribution, version = _name_and_version(_folders[name]) if name in _folders else ("", "")
+    if name in _registered:
+        distribution, version = _registered[name]
+    elif name in _folders:
+        distribution, version = _name_and_version(_folders[name])
+    else:
+        distribution, version = "", ""
     callers = pm.get_hookcallers(pm.get_plugin(name)) or []
     return PluginInfo(name, distribution, version, tuple(sorted(c.name for c in callers)))
 
@@ -201,7 +264,10 @@ def stages_of(name: str) -> list[str]:
 
 def resolve(chosen: Iterable[str]) -> list[PluginInfo]:
     """The chosen plugins, by name, sorted so that a render does not depend on flag order."""
-    available, wanted = names(), sorted(set(chosen))
+    wanted = sorted(set(chosen))
+    if not wanted:
+        return []  # nothing chosen: no installed plugin is imported
+    available = names()
     for name in wanted:
         if name not in available:
             known = ", ".join(available) or "none"
@@ -223,7 +289,11 @@ def call(hook_name: str, plugin_names: Iterable[str], **kwargs: Any) -> list[tup
     Each implementation receives only the arguments it declares. An exception in a
     plugin becomes an error that names the plugin and the hook.
     """
-    load()
+    plugin_names = list(plugin_names)
+    if plugin_names:
+        load()
+    else:  # without chosen plugins, no installed plugin is imported
+        load_builtins()
     order = [*BUILTIN_PLUGINS, *plugin_names]
     impls = {impl.plugin_name: impl for impl in getattr(pm.hook, hook_name).get_hookimpls()}
     chosen = [impls[name] for name in order if name in impls]

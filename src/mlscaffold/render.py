@@ -76,7 +76,9 @@ def render(
         )  # fmt: skip
         if plugin_questions:
             given = {**recorded, **data}
-            answers.update(_ask(plugin_questions, given, answers, defaults, user_defaults))
+            answers.update(
+                _ask(plugin_questions, given, answers, defaults, user_defaults, interactive)
+            )
         owners = _render_layers(destination, plugins, answers, trust, operation)
         _refuse_git_paths(destination, source)
         _check_size(destination)
@@ -136,10 +138,7 @@ def _render_base(
                 if q not in data and q not in recorded and q not in worker.answers.hidden
             ]  # fmt: skip
             if unasked and not defaults and not interactive:
-                raise MlscaffoldError(
-                    f"there is no terminal to ask {', '.join(unasked)}: pass --defaults to take "
-                    "the defaults (and -d KEY=VALUE for the answers you want)"
-                )
+                raise MlscaffoldError(_no_terminal(unasked))
             answers = _remembered(worker, questions)
         notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     except MlscaffoldError:
@@ -164,6 +163,14 @@ def _render_base(
             ) from None
         raise
     return answers, notes
+
+
+def _no_terminal(unasked: Sequence[str]) -> str:
+    return (
+        f"there is no terminal to ask {', '.join(unasked)}: answer with "
+        f"{' '.join(f'-d {name}=VALUE' for name in unasked[:3])}, or pass --defaults to take "
+        "the defaults"
+    )
 
 
 def _copy(**options: Any) -> Any:
@@ -316,6 +323,7 @@ def _ask(
     answers: Mapping[str, Any],
     defaults: bool,
     user_defaults: Mapping[str, Any] | None,
+    interactive: bool = True,
 ) -> dict[str, Any]:
     """Ask the plugins' questions with copier, so they get its prompts and validation."""
     import yaml
@@ -331,10 +339,15 @@ def _ask(
                 src_path=str(root),
                 dst_path=root / "out",
                 data={**answers, **given},
-                defaults=defaults,
+                # Without a terminal copier cannot prompt: as for the template's questions,
+                # render with the defaults and refuse below what was left unanswered.
+                defaults=defaults or not interactive,
                 user_defaults=dict(user_defaults or {}),
                 quiet=True,
             )
+            unasked = [q for q in questions if q not in given and q not in worker.answers.hidden]
+            if unasked and not defaults and not interactive:
+                raise MlscaffoldError(_no_terminal(unasked))
             return _remembered(worker, questions)
         except ValueError as error:
             raise _explain(error, "plugin questions") from None

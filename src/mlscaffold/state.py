@@ -4,6 +4,10 @@ It records, portably, what ``render`` needs to reproduce the pristine tree: the
 template source as the user gave it and the version or commit rendered, the answers,
 the plugins, each file's owner and policy where they differ from the default (the
 template, ``merge``), and the migrations that have run. ``update`` reads it back.
+
+It also remembers each plugin the project stopped using (``[removed.NAME]``): its version,
+its answers, its checklist items' progress and the files of its the user had changed and
+kept, so that ``mlscaffold add NAME`` brings the plugin back as it was.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ class State:
     mlscaffold_version: str = ""
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     migrations: list[dict[str, str]] = field(default_factory=list)
+    removed: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_toml(self) -> str:
         import tomlkit  # kept for writing only: commands that just read the state stay quick
@@ -64,6 +69,14 @@ class State:
             for entry in self.migrations:
                 ran.append(_table(entry))
             document.add("migrations", ran)
+        if self.removed:
+            removed = tomlkit.table()
+            for name, memory in sorted(self.removed.items()):
+                table = tomlkit.table()
+                for key, value in memory.items():
+                    table.add(key, _table(value) if isinstance(value, Mapping) else value)
+                removed.add(name, table)
+            document.add("removed", removed)
         return tomlkit.dumps(document)
 
     @classmethod
@@ -82,6 +95,7 @@ class State:
                 mlscaffold_version=str(data.get("mlscaffold_version", "")),
                 files={str(k): dict(v) for k, v in data.get("files", {}).items()},
                 migrations=[dict(entry) for entry in data.get("migrations", [])],
+                removed={str(k): dict(v) for k, v in data.get("removed", {}).items()},
             )
         except Exception as error:  # any shape problem means the same thing to the user
             problem = f"it misses {error}" if isinstance(error, KeyError) else str(error)

@@ -284,11 +284,29 @@ def _number(document: Any, ref: Any) -> float:
     return float(value)
 
 
+def project_environment(project: Path) -> dict[str, str]:
+    """The environment a ``command`` check runs in: the project's own virtualenv
+    (``.venv``) first on PATH when it has one, so ``python`` and the tools a check names
+    are the project's, not those of wherever mlscaffold is installed."""
+    import os
+
+    env = dict(os.environ)
+    for scripts in ("bin", "Scripts"):  # POSIX, Windows
+        folder = project / ".venv" / scripts
+        if folder.is_dir():
+            env["PATH"] = os.pathsep.join([str(folder.resolve()), env.get("PATH", "")])
+            env["VIRTUAL_ENV"] = str(folder.parent.resolve())
+            env.pop("PYTHONHOME", None)
+            break
+    return env
+
+
 def _command(project: Path, command: str, timeout: float) -> tuple[bool, str]:
     try:
         result = subprocess.run(
-            command, shell=True, cwd=project, capture_output=True, text=True, timeout=timeout
-        )
+            command, shell=True, cwd=project, capture_output=True, text=True, timeout=timeout,
+            env=project_environment(project),
+        )  # fmt: skip
     except subprocess.TimeoutExpired:
         return False, f"`{command}` timed out after {timeout:g} s"
     if result.returncode == 0:

@@ -9,6 +9,7 @@ for review (``git commit`` to keep it, ``git merge --abort`` to drop it).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -49,6 +50,9 @@ class UpdateResult:
     migrations: list[Migration] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)  # managed files the user had changed
     restored: list[str] = field(default_factory=list)  # deleted files that came back
+    kept: list[str] = field(default_factory=list)  # a removed plugin's files the user changed
+    layers: list[dict[str, str]] = field(default_factory=list)  # see _layers
+    owners: dict[str, str] = field(default_factory=dict)  # changed path -> "template"/"plugin X"
 
 
 @dataclass
@@ -101,6 +105,7 @@ def update_project(
     repo = _open_repo(project)
     snapshot = _last_snapshot(repo)
     chosen = _plugin_set(old, add, remove)
+    recalled = {name: old.removed[name] for name in add if name in old.removed}
     if (add or remove) and vcs_ref is None and old.template_commit:
         vcs_ref = old.template_commit  # a plugin change alone: keep the template where it is
     with tempfile.TemporaryDirectory(prefix="mlscaffold-update-") as scratch:
@@ -110,7 +115,7 @@ def update_project(
             old.template_source,
             tree_root,
             data=data,
-            recorded=old.answers,
+            recorded=_recorded_answers(old, recalled),
             plugins=[info.name for info in chosen],
             vcs_ref=vcs_ref,
             defaults=defaults,
@@ -120,9 +125,12 @@ def update_project(
         )
         new = state_for(old.template_source, rendered, chosen)
         _refuse_downgrade(old, new)
-        _keep_seeded(repo, snapshot, old, new, tree_root)
+        kept = _remember_removed(repo, snapshot, project, old, new, remove)
+        _keep_seeded(repo, snapshot, _recalled_state(old, recalled), new, tree_root)
         # A dry run shows the migrations without running them: that is how to read them.
-        pending = _migrations(old, new, rendered.migrations, chosen, trust or dry_run)
+        pending = _migrations(
+            _recalled_state(old, recalled), new, rendered.migrations, chosen, trust or dry_run
+        )
         new.migrations = [*old.migrations, *(m.record() for m in pending)]
         write_state(tree_root, new)
         message = f"mlscaffold snapshot: {new.template_source} {new.template_version}".rstrip()
@@ -132,15 +140,21 @@ def update_project(
         )  # fmt: skip
     result = UpdateResult(project=project, old=old, new=new, dry_run=dry_run, migrations=pending)
     result.notes.extend(rendered.notes)
+    result.layers, result.kept = _layers(old, new), kept
     if tree == git.run(repo.root, "rev-parse", f"{snapshot}^{{tree}}"):
         result.up_to_date = True
         return result
     result.changes = _changes(repo.root, snapshot, commit)
-    _refuse_overwriting_ignored(repo, result.changes)
     managed = [path for path, info in new.files.items() if info.get("policy") == "managed"]
-    result.replaced = _changed_managed(repo, snapshot, commit, managed, replace_managed)
+    result.owners = _owners(
+        repo, old, new, [*(path for _, path in result.changes), *map(repo.path, managed)]
+    )
+    _refuse_overwriting_ignored(repo, result.changes)
+    result.replaced = _changed_managed(
+        repo, snapshot, commit, managed, replace_managed, result.owners
+    )
     if dry_run:
-        result.conflicts = _predicted_conflicts(repo.root, commit)
+        result.conflicts = _dry_run_conflicts(repo, snapshot, commit, result, pending, trust)
         return result
     head = git.run(repo.root, "rev-parse", "HEAD")
     # Paths the new version adds that the user has committed already stay theirs on undo.
@@ -165,6 +179,7 @@ def update_project(
         run_stage(pending, "after", project)
         _stage_migrated(repo, result.conflicts)
         _keep_checklist_progress(repo, snapshot, commit, result)
+        _recall_progress(repo, recalled, result.conflicts)
         with interrupts.critical():  # the merge is staged: done, not to be undone
             marker.remove()
             interrupts.done()
@@ -252,6 +267,205 @@ def _git_dir(root: Path) -> Path:
     return Path(git.run(root, "rev-parse", "--absolute-git-dir"))
 
 
+def _recorded_answers(old: State, recalled: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The project's answers, with those of plugins added back as they were at removal."""
+    answers = dict(old.answers)
+    for memory in recalled.values():
+        for key, value in dict(memory.get("answers", {})).items():
+            answers.setdefault(key, value)
+    return answers
+
+
+def _recalled_state(old: State, recalled: Mapping[str, Mapping[str, Any]]) -> State:
+    """``old`` as seen by a plugin added back: its kept files are the plugin's again (no
+    longer held as the project's), and its migrations count from its remembered version."""
+    if not recalled:
+        return old
+    kept = {path for memory in recalled.values() for path in memory.get("kept", [])}
+    versions = {name: {"version": str(memory.get("version", ""))}
+                for name, memory in recalled.items()}  # fmt: skip
+    return dataclasses.replace(
+        old,
+        files={path: info for path, info in old.files.items() if path not in kept},
+        plugins={**old.plugins, **versions},
+    )
+
+
+def _remember_removed(
+    repo: _Repo, snapshot: str, project: Path, old: State, new: State, remove: Sequence[str]
+) -> list[str]:
+    """Remember what ``mlscaffold add`` needs to bring a removed plugin back as it was: its
+    version, answers, checklist progress, and its files the user changed.
+
+    Those files stay, as the project's: the new snapshot holds them as the last one did
+    (the seed policy), so the merge leaves the user's version alone instead of offering a
+    modify/delete conflict, and adding the plugin back merges into them. Returns them.
+    """
+    new.removed = {name: memory for name, memory in old.removed.items() if name not in new.plugins}
+    if not remove:
+        return []
+    owned = {name: [path for path, info in old.files.items()
+                    if info.get("owner") == name and info.get("policy") != "seed"]
+             for name in remove}  # fmt: skip
+    paths = [repo.path(path) for paths in owned.values() for path in paths]
+    changed = set()
+    if paths:
+        diff = git.run(repo.root, "diff", "--name-only", "--no-renames", snapshot, "HEAD", "--",
+                       *paths)  # fmt: skip
+        changed = set(diff.splitlines())
+    progress = _progress(project)
+    all_kept = []
+    for name in remove:
+        kept = [path for path in owned[name]
+                if repo.path(path) in changed and (project / path).is_file()]  # fmt: skip
+        for path in kept:
+            new.files[path] = {"owner": name, "policy": "seed"}
+        prefix = plugins.namespace(name)
+        new.removed[name] = {
+            "version": old.plugins[name].get("version", ""),
+            "answers": {k: v for k, v in old.answers.items() if k.startswith(prefix)},
+            "progress": {k: v for k, v in progress.items() if k.startswith(f"{name}.")},
+            "kept": kept,
+        }
+        all_kept += kept
+    return sorted(all_kept)
+
+
+def _progress(project: Path) -> dict[str, str]:
+    """Each checklist item's progress in the project: ``done``, or ``n/a: reason``."""
+    from mlscaffold.checklists import parse_markdown
+
+    progress = {}
+    for stage in STAGES:
+        path = project / stage.folder / CHECKLIST_FILE
+        if not path.is_file():
+            continue
+        entries, _ = parse_markdown(path.read_text(encoding="utf-8"), str(path))
+        for entry in entries:
+            if entry.mark == "done":
+                progress[entry.id] = "done"
+            elif entry.mark == "n/a":
+                progress[entry.id] = f"n/a: {entry.reason}"
+    return progress
+
+
+def _recall_progress(
+    repo: _Repo, recalled: Mapping[str, Mapping[str, Any]], conflicts: list[str]
+) -> None:
+    """Tick again the items of plugins added back, as they were when they were removed."""
+    marks = {item: str(mark) for memory in recalled.values()
+             for item, mark in dict(memory.get("progress", {})).items()}  # fmt: skip
+    if not marks:
+        return
+    # Written as a checklist, so that carry_progress reads it as it reads the team's.
+    lines = []
+    for item, mark in marks.items():
+        if mark == "done":
+            lines.append(f"- [x] t (`{item}`)")
+        elif mark.startswith("n/a"):
+            lines += [f"- [-] t (`{item}`)", f"  - N/A: {mark.partition(':')[2].strip()}"]
+    remembered = "\n".join(lines) + "\n"
+    for stage in STAGES:
+        path = repo.path(f"{stage.folder}/{CHECKLIST_FILE}")
+        target = repo.root / path
+        if path in conflicts or not target.is_file():
+            continue
+        text = target.read_text(encoding="utf-8")
+        updated = carry_progress(remembered, text)
+        if updated != text:
+            target.write_text(updated, encoding="utf-8")
+            git.run(repo.root, "add", "--", path)
+
+
+def _layers(old: State, new: State) -> list[dict[str, str]]:
+    """Every layer of the project with its version before and after: the template, then
+    each plugin (an added plugin has no version before, a removed one none after)."""
+
+    def version(state: State) -> str:
+        return state.template_version or state.template_commit[:12]
+
+    layers = [{"layer": "template", "distribution": "", "from_version": version(old),
+               "to_version": version(new)}]  # fmt: skip
+    for name in sorted({*old.plugins, *new.plugins}):
+        before, after = old.plugins.get(name, {}), new.plugins.get(name, {})
+        layers.append({
+            "layer": f"plugin {name}",
+            "distribution": after.get("distribution") or before.get("distribution", ""),
+            "from_version": before.get("version", "") if name in old.plugins else "",
+            "to_version": after.get("version", "") if name in new.plugins else "",
+        })  # fmt: skip
+    return layers
+
+
+def _owners(repo: _Repo, old: State, new: State, paths: Sequence[str]) -> dict[str, str]:
+    """Who owns each changed path (repository-relative): ``template`` or ``plugin NAME``."""
+    owners = {}
+    for path in paths:
+        relative = path[len(repo.prefix) + 1 :] if repo.prefix else path
+        info = new.files.get(relative) or old.files.get(relative) or {}
+        owner = str(info.get("owner", "template"))
+        owners[path] = owner if owner == "template" else f"plugin {owner}"
+    return owners
+
+
+def _dry_run_conflicts(
+    repo: _Repo,
+    snapshot: str,
+    commit: str,
+    result: UpdateResult,
+    pending: Sequence[Migration],
+    trust: bool,
+) -> list[str]:
+    """The conflicts the real run would leave. Migrations that run before the merge change
+    what git merges, so they run first, in a scratch worktree of the repository that is
+    thrown away (the project is not touched); a template's only with --trust."""
+    before = [m for m in pending if m.when == "before"]
+    runnable = [m for m in before if m.source != "template" or trust]
+    if len(runnable) < len(before):
+        result.notes.append(
+            "the dry run did not run the template's migrations (they need --trust): conflicts "
+            "in the files they change are not predicted"
+        )
+    if not runnable:
+        predicted = _predicted_conflicts(repo.root, commit)
+        return _settled(repo, snapshot, commit, result.new, result.replaced, predicted)
+    with tempfile.TemporaryDirectory(prefix="mlscaffold-dry-run-") as scratch:
+        root = Path(scratch) / "worktree"
+        git.run(repo.root, "worktree", "add", "--quiet", "--detach", str(root), "HEAD")
+        try:
+            trial = _Repo(root, repo.prefix)
+            run_stage(runnable, "before", root / repo.prefix if repo.prefix else root)
+            _commit_migrations(trial, runnable, result.new)
+            predicted = _predicted_conflicts(root, commit)
+            return _settled(trial, snapshot, commit, result.new, result.replaced, predicted)
+        finally:
+            git.run(repo.root, "worktree", "remove", "--force", str(root), check=False)
+            git.run(repo.root, "worktree", "prune", check=False)
+
+
+def _settled(
+    repo: _Repo, snapshot: str, commit: str, new: State, replaced: list[str], conflicts: list[str]
+) -> list[str]:
+    """The conflicts the real run leaves, from those the merge alone makes: it takes the new
+    version of replaced managed files, brings back deleted ``restore`` files, and puts the
+    team's ticks back on re-rendered checklists (see update_project)."""
+    settled = set(conflicts) - set(replaced)
+    restore = [repo.path(p) for p, info in new.files.items() if info.get("restore")]
+    found = git.blobs(repo.root, [(rev, p) for p in restore for rev in ("HEAD", commit)])
+    settled -= {p for i, p in enumerate(restore)
+                if found[2 * i] is None and found[2 * i + 1] is not None}  # fmt: skip
+    paths = [repo.path(f"{stage.folder}/{CHECKLIST_FILE}") for stage in STAGES]
+    found = git.blobs(repo.root, [(rev, p) for p in paths for rev in (snapshot, "HEAD", commit)])
+    for i, path in enumerate(paths):
+        before, ours, theirs = (
+            (text or b"").decode("utf-8", errors="replace") for text in found[3 * i : 3 * i + 3]
+        )
+        progress_only = without_progress(ours) == without_progress(before)
+        if before and ours and theirs and ours != before and progress_only:
+            settled.discard(path)
+    return sorted(settled)
+
+
 def _keep_seeded(repo: _Repo, snapshot: str, old: State, new: State, tree: Path) -> None:
     """Seed files keep the project's version: the new snapshot holds the old snapshot's
     bytes, so the merge sees no template change to them. A seed file the new render no
@@ -290,7 +504,12 @@ def _migrations(
 
 
 def _changed_managed(
-    repo: _Repo, snapshot: str, commit: str, managed: list[str], replace: bool
+    repo: _Repo,
+    snapshot: str,
+    commit: str,
+    managed: list[str],
+    replace: bool,
+    owners: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Managed files the user changed and the update would replace; refused unless
     ``replace``, before anything is written."""
@@ -304,10 +523,12 @@ def _changed_managed(
 
     changed = sorted(differ(snapshot, "HEAD") & differ("HEAD", commit))
     if changed and not replace:
+        owner = (owners or {}).get(changed[0], "template")
+        owner = "the template" if owner == "template" else owner
         raise MlscaffoldError(
-            f"you changed {', '.join(changed)}, which the template manages and the update "
-            "replaces: move your change elsewhere, or pass --replace-managed to take the "
-            "template's version (yours stays in git history)"
+            f"you changed {', '.join(changed)}, which {owner} manages and the update "
+            f"replaces: move your change elsewhere, or pass --replace-managed to take "
+            f"{owner}'s version (yours stays in git history)"
         )
     return changed
 
