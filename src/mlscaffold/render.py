@@ -7,10 +7,15 @@ rendering, the questions and their validation; mlscaffold adds the stage checkli
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import os
 import shutil
+import signal
 import tempfile
+import threading
+import time
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,9 +28,26 @@ from mlscaffold.plugins import call as plugin_calls
 from mlscaffold.plugins import namespace, pm
 from mlscaffold.sources import checkout
 from mlscaffold.stages import STAGE_IDS
+from mlscaffold.state import STATE_FILE
 
 MAX_BYTES_ENV = "MLSCAFFOLD_MAX_BYTES"
 MAX_BYTES = 256 * 2**20
+RENDER_TIMEOUT_ENV = "MLSCAFFOLD_RENDER_TIMEOUT"
+RENDER_TIMEOUT = 120.0  # seconds for one copier run; the built-in template takes 0.2 s
+# The largest integer a template may compute: ample for any arithmetic a project needs,
+# far below what takes a computer minutes (10**10**10) and cannot be interrupted.
+MAX_INT_BITS = 2**16
+
+# Filters copier's Jinja environment has (from jinja2-ansible-filters) whose result depends
+# on the machine rather than on the template and the answers: what they read may be
+# private, and it would differ on every machine.
+MACHINE_FILTERS = {
+    "expandvars": "reads environment variables",
+    "expanduser": "reads the home folder",
+    "fileglob": "lists files on this machine",
+    "realpath": "reads the file system",
+    "relpath": "reads the current folder",
+}
 
 
 @dataclass
@@ -62,8 +84,14 @@ def render(
     MlscaffoldError for anything the user can fix; ``destination`` may then hold a partial
     render, so callers render into a folder they throw away on error.
     """
+    from mlscaffold import answers as checked
+
     data = dict(data or {})
     recorded = {k: v for k, v in (recorded or {}).items() if k not in data}
+    checked.check(data, "--data")
+    checked.check(recorded, STATE_FILE)
+    checked.check({k: v for k, v in (user_defaults or {}).items()
+                   if k not in data and k not in recorded}, "a default answer")  # fmt: skip
     plugin_questions = _plugin_questions(plugins)
     with tempfile.TemporaryDirectory(prefix="mlscaffold-template-") as workdir:
         template = checkout(source, vcs_ref, Path(workdir))
@@ -107,17 +135,14 @@ def _render_base(
     trust: bool,
     interactive: bool,
 ) -> tuple[dict[str, Any], list[str]]:
-    # copier is heavy: import it only when a render happens, so `--help` stays fast.
-    from copier.errors import CopierError
-    from plumbum import ProcessExecutionError
-
+    given = {**recorded, **data}
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            worker = _copy(
+            worker = _worker(
                 src_path=str(template),
                 dst_path=destination,
-                data={**recorded, **data},
+                data=given,
                 # Without a terminal nothing can be asked: render with the defaults, then
                 # refuse below if a question was left to one the user did not choose.
                 defaults=defaults or not interactive,
@@ -126,10 +151,13 @@ def _render_base(
                 quiet=True,
                 cleanup_on_error=False,
             )
-            # Unknown answers are caught after the render, which goes to a throw-away
-            # folder: copier's public API reads the template's questions only by running.
+            # Before copier runs: an unknown name would reach its render context, where
+            # one such as `self` breaks Jinja's own call. A recorded answer the template
+            # no longer asks is dropped.
             questions = worker.template.questions_data
             _check_known(data, {*questions, *known})
+            worker.data = {k: v for k, v in given.items() if k in questions}
+            _run(worker, f"template {source}")
             unasked = [
                 q for q in questions
                 if q not in data and q not in recorded and q not in worker.answers.hidden
@@ -143,27 +171,40 @@ def _render_base(
         notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     except MlscaffoldError:
         raise
-    except UnicodeDecodeError as error:
-        raise MlscaffoldError(
-            f"template {source} has a .jinja file that is not UTF-8 text ({error.reason} at "
-            f"byte {error.start}): save it as UTF-8, or drop its .jinja suffix to copy it as is"
-        ) from None
-    except (CopierError, ValueError, ProcessExecutionError) as error:
-        raise _explain(error, f"template {source}") from None
     except Exception as error:
-        if type(error).__module__.startswith("jinja2"):
-            raise MlscaffoldError(
-                f"template {source} failed to render: {_one_line(error)}"
-            ) from None
-        raise
+        explained = _explain(error, f"template {source}", data=data, recorded=recorded)
+        if explained is error:
+            raise
+        raise explained from None
     return answers, notes
 
 
-def _copy(**options: Any) -> Any:
+def _copy(*, what: str = "the template", **options: Any) -> Any:
     """``copier.run_copy`` into a new, empty folder; returns copier's worker."""
-    with _fresh_folder_worker()(**options) as worker:
-        worker.run_copy()
+    worker = _worker(**options)
+    _run(worker, what)
     return worker
+
+
+def _worker(**options: Any) -> Any:
+    return _fresh_folder_worker()(**options)
+
+
+def _run(worker: Any, what: str) -> None:
+    """Run copier's worker within the render limits (see ``_Limits``)."""
+    limits = _Limits()
+    worker.__dict__["_limits"] = limits  # read by the worker's overrides
+    try:
+        with limits, worker:
+            worker.run_copy()
+    except _Refused as stop:
+        raise MlscaffoldError(f"{what} {stop.detail}") from None
+    except MemoryError:
+        raise MlscaffoldError(
+            f"{what} needed more than {limits.headroom // 2**20} MiB of memory to render: "
+            f"templates hold code and documents, not data; raise {MAX_BYTES_ENV} "
+            "if this is intended"
+        ) from None
 
 
 @functools.cache
@@ -214,7 +255,202 @@ def _fresh_folder_worker() -> type:
             path = str(self.answers_file or self.template.answers_relpath)
             return Path(path) if _plain(self.jinja_env, path) else super().answers_relpath
 
+        # The render limits and the --trust rule for filters. Every template string copier
+        # renders (files, names, defaults, validators) goes through this environment.
+        @functools.cached_property
+        def jinja_env(self) -> Any:
+            env = super().jinja_env
+            _guard(env, trusted=self.unsafe)
+            return env
+
+        def _ask(self) -> None:
+            if self.defaults:
+                return super()._ask()
+            # Someone answers at a terminal: no time limit while they think, and Ctrl-C
+            # stops a runaway default there.
+            with _suspended(self):
+                return super()._ask()
+
+        def _execute_tasks(self, tasks: Any) -> None:
+            # Tasks run only with --trust: the template author's own commands (an install,
+            # a download) get the time and memory any command would.
+            with _suspended(self):
+                super()._execute_tasks(tasks)
+
     return FreshFolderWorker
+
+
+def _suspended(worker: Any) -> Any:
+    limits = worker.__dict__.get("_limits")
+    return limits.suspended() if limits else contextlib.nullcontext()
+
+
+class _Refused(BaseException):
+    """Stops a render from inside copier. A BaseException, as KeyboardInterrupt is: copier
+    and Jinja catch Exception in places (a failing validator becomes a message), and this
+    must reach ``_run`` as it is."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail  # what follows "template X" in the message
+
+
+def _max_bytes() -> int:
+    return int(os.environ.get(MAX_BYTES_ENV) or MAX_BYTES)
+
+
+def _guard(env: Any, trusted: bool) -> None:
+    """Bound what template code can compute, and hold back the machine-reading filters.
+
+    Jinja's sandbox already refuses unsafe attributes and ranges over 100,000 items; it
+    leaves output size and arithmetic unbounded. ``concat`` joins each rendered template's
+    pieces (so output is counted as it is produced, before it is held whole in memory);
+    ``intercepted_binops`` and ``call_binop`` are the sandbox's documented way to check
+    operators, also consulted when Jinja folds constants at compile time.
+    """
+    limit = _max_bytes()
+    produced = 0
+
+    def concat(pieces: Any) -> str:
+        nonlocal produced
+        kept = []
+        for piece in pieces:
+            produced += len(piece)
+            if produced > limit:
+                raise _Refused(_too_large(limit))
+            kept.append(piece)
+        return "".join(kept)
+
+    def call_binop(context: Any, operator: str, left: Any, right: Any) -> Any:
+        ints = all(isinstance(x, int) for x in (left, right))
+        if operator == "**" and ints and right > 0 and abs(left) > 1:
+            if right * abs(left).bit_length() > MAX_INT_BITS:
+                raise _Refused(f"computes {left} ** {right}, a number too large to render")
+        elif operator == "*" and ints:
+            if left.bit_length() + right.bit_length() > MAX_INT_BITS:
+                raise _Refused("computes a product too large to render")
+        elif operator == "*":
+            sequence, times = (left, right) if isinstance(right, int) else (right, left)
+            repeats = isinstance(times, int) and isinstance(sequence, (str, bytes, list, tuple))
+            if repeats and len(sequence) * times > limit:
+                raise _Refused(_too_large(limit))
+        return env.binop_table[operator](left, right)
+
+    env.concat = concat
+    env.intercepted_binops = env.intercepted_binops | {"*", "**"}
+    env.call_binop = call_binop
+    if trusted:
+        return
+    for name in list(env.filters):
+        reason = MACHINE_FILTERS.get(name.removeprefix("ans_"))  # the extension's renames
+        if reason:
+            env.filters[name] = _refusing(name, reason)
+
+
+def _refusing(name: str, reason: str) -> Any:
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise _Refused(
+            f"uses the {name} filter, which {reason}: pass --trust only if you trust its author"
+        )
+
+    return refuse
+
+
+def _too_large(limit: int) -> str:
+    return (
+        f"produced more than {limit // 2**20} MiB while rendering: templates hold code and "
+        f"documents, not data; raise {MAX_BYTES_ENV} if this is intended"
+    )
+
+
+class _Limits:
+    """The time and memory one copier run may take.
+
+    Time: a SIGALRM timer, whose handler raises in the main thread between two Python
+    steps, so a runaway loop in a template stops. Without SIGALRM (Windows) or off the
+    main thread, there is no time limit. Memory: the data segment's soft limit
+    (RLIMIT_DATA, enforced by Linux for every allocation) is set to what the process uses
+    plus ``headroom``, so a template asking for gigabytes gets a MemoryError, not the
+    machine's memory. Both are restored afterwards; ``suspended`` lifts them meanwhile.
+    """
+
+    def __init__(self) -> None:
+        self.seconds = float(os.environ.get(RENDER_TIMEOUT_ENV) or RENDER_TIMEOUT)
+        # Output is held in memory up to MAX_BYTES, as text and as encoded bytes.
+        self.headroom = 4 * _max_bytes() + 2**30
+        self._remaining = self.seconds
+        self._started = 0.0
+        self._armed = False
+        self._previous_handler: Any = None
+        self._previous_data: tuple[int, int] | None = None
+
+    def __enter__(self) -> _Limits:
+        self._start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop()
+
+    @contextlib.contextmanager
+    def suspended(self) -> Any:
+        self._stop()
+        try:
+            yield
+        finally:
+            self._start()
+
+    def _timed(self) -> bool:
+        main = threading.current_thread() is threading.main_thread()
+        return main and hasattr(signal, "setitimer")
+
+    def _start(self) -> None:
+        if self._timed():
+            seconds = self.seconds
+
+            def stop(signum: int, frame: Any) -> None:
+                raise _Refused(
+                    f"took more than {seconds:g} s to render: raise {RENDER_TIMEOUT_ENV} "
+                    "if it is that slow on purpose"
+                )
+
+            self._previous_handler = signal.signal(signal.SIGALRM, stop)
+            self._armed = True
+            self._started = time.monotonic()
+            signal.setitimer(signal.ITIMER_REAL, max(self._remaining, 0.001))
+        self._previous_data = _limit_memory(self.headroom)
+
+    def _stop(self) -> None:
+        if self._armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self._previous_handler)
+            self._armed = False
+            self._remaining -= time.monotonic() - self._started
+        if self._previous_data is not None:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_DATA, self._previous_data)
+            self._previous_data = None
+
+
+def _limit_memory(headroom: int) -> tuple[int, int] | None:
+    """Cap the data segment at its current size plus ``headroom``; returns the limits to
+    restore, or None where that cannot be done (no /proc, no resource module)."""
+    try:
+        import resource
+
+        with open("/proc/self/status", encoding="ascii") as status:
+            used = next(int(line.split()[1]) * 1024 for line in status
+                        if line.startswith("VmData:"))  # fmt: skip
+    except (ImportError, OSError, StopIteration, ValueError):
+        return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    wanted = used + headroom
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft <= wanted:
+        return None  # already as strict: keep it
+    resource.setrlimit(resource.RLIMIT_DATA, (wanted, hard))
+    return soft, hard
 
 
 def _plain(env: Any, text: str) -> bool:
@@ -305,6 +541,7 @@ def _ask(
         given = {k: v for k, v in data.items() if k in questions}
         try:
             worker = _copy(
+                what="plugin questions",
                 src_path=str(root),
                 dst_path=root / "out",
                 data={**answers, **given},
@@ -313,8 +550,13 @@ def _ask(
                 quiet=True,
             )
             return _remembered(worker, questions)
-        except ValueError as error:
-            raise _explain(error, "plugin questions") from None
+        except MlscaffoldError:
+            raise
+        except Exception as error:
+            explained = _explain(error, "plugin questions", data=given)
+            if explained is error:
+                raise
+            raise explained from None
 
 
 def _render_layers(
@@ -356,9 +598,12 @@ def _render_layers(
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
                         _copy(
+                            what=f"plugin {name!r} template layer",
                             src_path=str(layer), dst_path=out, data=dict(answers),
                             defaults=True, unsafe=trust, quiet=True,
                         )  # fmt: skip
+                except MlscaffoldError:
+                    raise
                 except Exception as error:
                     explained = _explain(error, f"plugin {name!r} template layer")
                     if explained is error:
@@ -484,11 +729,36 @@ def _edit_pyproject(
         path.write_text(after, encoding="utf-8")
 
 
-def _explain(error: Exception, what: str) -> Exception:
-    """Turn what copier raises into a one-line message; anything unforeseen stays a bug."""
+def _explain(
+    error: Exception,
+    what: str,
+    data: Mapping[str, Any] | None = None,
+    recorded: Mapping[str, Any] | None = None,
+) -> Exception:
+    """Turn what copier raises into a one-line message; anything unforeseen stays a bug.
+
+    ``data`` and ``recorded`` are the answers given to copier (on the command line and
+    from the state file), so a refused answer is blamed on where it came from.
+    """
     from copier.errors import ForbiddenPathError, UnsafeTemplateError, UserMessageError
 
     message = _one_line(error)
+    question = _question_at_fault(error)
+    if question and isinstance(error, (ValueError, TypeError)):
+        return _answer_error(error, what, question, data or {}, recorded or {})
+    if isinstance(error, UnicodeDecodeError):
+        return MlscaffoldError(
+            f"{what} has a .jinja file that is not UTF-8 text ({error.reason} at "
+            f"byte {error.start}): save it as UTF-8, or drop its .jinja suffix to copy it as is"
+        )
+    if isinstance(error, OSError) and error.errno == errno.ENAMETOOLONG:
+        name = Path(str(error.filename or "")).name
+        return MlscaffoldError(
+            f"{what} makes a file name of {len(os.fsencode(name))} bytes ({name[:30]}...), "
+            "longer than the file system allows: give shorter answers, or fix the template"
+        )
+    if isinstance(error, RecursionError):
+        return MlscaffoldError(f"{what} is nested too deeply to render: simplify it")
     if isinstance(error, ForbiddenPathError):
         path = message.removesuffix(" is forbidden")
         return MlscaffoldError(
@@ -505,9 +775,97 @@ def _explain(error: Exception, what: str) -> Exception:
     if type(error).__name__ == "ProcessExecutionError":  # plumbum's, from a git copier ran
         stderr = _one_line(getattr(error, "stderr", "") or error)
         return MlscaffoldError(f"{what}: git failed ({stderr}); check the disk and git, then retry")
+    if type(error).__module__.startswith("jinja2"):
+        return MlscaffoldError(f"{what} failed to render: {message}")
+    where = _template_line(error)
+    if where:  # raised by the template's own code: {{ 1 / 0 }}, {{ '%d' % 'x' }}...
+        return MlscaffoldError(
+            f"{what} failed to render at {where}: {type(error).__name__}: {message}"
+        )
     if isinstance(error, UserMessageError) or type(error).__module__.startswith("copier"):
         return MlscaffoldError(f"{what}: {message}")
     return error
+
+
+# What each question type takes, for the message about an answer that is not one.
+TYPE_HINTS = {
+    "str": "text (not a list or a mapping)",
+    "int": "a whole number, e.g. 3",
+    "float": "a number, e.g. 0.5",
+    "bool": "true or false",
+    "json": "JSON, e.g. [1, 2]",
+    "yaml": "YAML, e.g. [1, 2]",
+}
+
+
+def _question_at_fault(error: BaseException) -> tuple[str, Any] | None:
+    """The question copier was reading an answer for when ``error`` was raised: the
+    ``var_name`` and ``question`` of its questionnaire loop (``Worker._ask``), read from
+    the traceback, as copier's errors do not name the question. tests/test_input_fuzz.py
+    checks that copier still has them."""
+    from copier._main import Worker
+
+    found = None
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is Worker._ask.__code__:
+            local = tb.tb_frame.f_locals
+            if "var_name" in local:
+                found = (local["var_name"], local.get("question"))
+        tb = tb.tb_next
+    return found
+
+
+def _answer_error(
+    error: Exception,
+    what: str,
+    question: tuple[str, Any],
+    data: Mapping[str, Any],
+    recorded: Mapping[str, Any],
+) -> MlscaffoldError:
+    name, spec = question
+    message = _one_line(error)
+    if message.startswith(("Validation error for question", "Invalid choice for")):
+        problem = message
+    else:
+        try:
+            kind = spec.get_type_name()
+        except Exception:  # a templated type that fails to render: say what we know
+            kind = str(getattr(spec, "type", "") or "an answer of its type")
+        problem = f"it must be {TYPE_HINTS.get(kind, kind)}"
+    if name in data:
+        shown = _shown(data[name])
+        return MlscaffoldError(
+            f"the answer {shown} to {name!r} does not fit the question: {problem}; "
+            f"change it with -d {name}=VALUE"
+        )
+    if name in recorded:
+        shown = _shown(recorded[name])
+        return MlscaffoldError(
+            f"the answer {shown} to {name!r} recorded in {STATE_FILE} does not fit this "
+            f"version of the template: {problem}; give a new one with -d {name}=VALUE"
+        )
+    return MlscaffoldError(
+        f"{what}: the default answer to {name!r} does not fit its own question: {problem}; "
+        "fix the template"
+    )
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _template_line(error: BaseException) -> str:
+    """Where in the template the error was raised, as ``file line N``: the innermost of
+    the traceback entries Jinja writes for template code (their globals hold the error)."""
+    where = ""
+    tb = error.__traceback__
+    while tb is not None:
+        if "__jinja_exception__" in tb.tb_frame.f_globals:
+            where = f"{Path(tb.tb_frame.f_code.co_filename).name} line {tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
 
 
 def _one_line(error: object) -> str:
