@@ -30,9 +30,9 @@ def load_data_file(path: Path) -> dict[str, Any]:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise MlscaffoldError(f"--data-file {path} does not exist: check the path") from None
-    except (IsADirectoryError, PermissionError) as error:
+    except OSError as error:  # a folder, no permission, a name too long...
         raise MlscaffoldError(
-            f"--data-file {path} cannot be read ({error.__class__.__name__})"
+            f"--data-file {path} cannot be read ({error.strerror or type(error).__name__})"
         ) from None
     try:
         text = raw.decode("utf-8")

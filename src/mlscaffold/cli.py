@@ -44,6 +44,12 @@ class _Group(TyperGroup):
             _report(error)
             raise typer.Exit(code=error.exit_code) from None
         except OSError as error:
+            if error.errno == errno.ENAMETOOLONG:  # a destination or file name the user gave
+                _report(MlscaffoldError(
+                    f"{error.filename!r} is too long a name for the file system (names take "
+                    "at most 255 bytes): choose a shorter one"
+                ))  # fmt: skip
+                raise typer.Exit(code=1) from None
             if error.errno not in ENVIRONMENT_ERRORS:
                 raise  # anything else is a bug and keeps its traceback
             where = f" {error.filename}" if error.filename else ""

@@ -201,7 +201,7 @@ def _run(worker: Any, what: str) -> None:
         raise MlscaffoldError(f"{what} {stop.detail}") from None
     except MemoryError:
         raise MlscaffoldError(
-            f"{what} needed more than {limits.headroom // 2**20} MiB of memory to render: "
+            f"{what} needed more than {_size(limits.headroom)} of memory to render: "
             f"templates hold code and documents, not data; raise {MAX_BYTES_ENV} "
             "if this is intended"
         ) from None
@@ -356,9 +356,13 @@ def _refusing(name: str, reason: str) -> Any:
     return refuse
 
 
+def _size(limit: int) -> str:
+    return f"{limit // 2**20} MiB" if limit >= 2**20 else f"{limit} bytes"
+
+
 def _too_large(limit: int) -> str:
     return (
-        f"produced more than {limit // 2**20} MiB while rendering: templates hold code and "
+        f"produced more than {_size(limit)} while rendering: templates hold code and "
         f"documents, not data; raise {MAX_BYTES_ENV} if this is intended"
     )
 
@@ -474,7 +478,7 @@ def _check_size(destination: Path) -> None:
             total += path.stat().st_size
             if total > limit:
                 raise MlscaffoldError(
-                    f"the template produced more than {limit // 2**20} MiB (at {path.name}): "
+                    f"the template produced more than {_size(limit)} (at {path.name}): "
                     f"templates hold code and documents, not data; raise {MAX_BYTES_ENV} "
                     "if this is intended"
                 )
