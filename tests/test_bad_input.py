@@ -161,9 +161,11 @@ def scene(tmp_path, make_template, monkeypatch):
         "plain_template": str(make_template("plain")),
         "trust_template": str(make_template("trust", copier_yml=TRUST_TEMPLATE)),
         "typed_template": str(make_template("typed", copier_yml=TYPED_TEMPLATE)),
-        "long_name_template": str(make_template(
-            "long-name", copier_yml=TYPED_TEMPLATE, files={"{{ name }}.txt.jinja": "x\n"}
-        )),  # fmt: skip
+        "long_name_template": str(
+            make_template(
+                "long-name", copier_yml=TYPED_TEMPLATE, files={"{{ name }}.txt.jinja": "x\n"}
+            )
+        ),
     }
     monkeypatch.chdir(tmp_path)
     return values
