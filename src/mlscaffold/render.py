@@ -256,7 +256,8 @@ def _fresh_folder_worker() -> type:
             return Path(path) if _plain(self.jinja_env, path) else super().answers_relpath
 
         # The render limits and the --trust rule for filters. Every template string copier
-        # renders (files, names, defaults, validators) goes through this environment.
+        # renders (files, names, defaults, validators) goes through this environment;
+        # tests/test_template_safety.py checks that copier still has what these override.
         @functools.cached_property
         def jinja_env(self) -> Any:
             env = super().jinja_env
@@ -805,8 +806,8 @@ TYPE_HINTS = {
 def _question_at_fault(error: BaseException) -> tuple[str, Any] | None:
     """The question copier was reading an answer for when ``error`` was raised: the
     ``var_name`` and ``question`` of its questionnaire loop (``Worker._ask``), read from
-    the traceback, as copier's errors do not name the question. tests/test_input_fuzz.py
-    checks that copier still has them."""
+    the traceback, as copier's errors do not name the question.
+    tests/test_template_safety.py checks that copier still has them."""
     from copier._main import Worker
 
     found = None
