@@ -105,6 +105,7 @@ def render(
         if plugin_questions:
             given = {**recorded, **data}
             answers.update(_ask(plugin_questions, given, answers, defaults, user_defaults))
+        _check_recordable(answers)
         owners = _render_layers(destination, plugins, answers, trust, operation)
         _check_size(destination)
         items = _checklist_items(plugins, answers, template.path, operation)
@@ -485,6 +486,24 @@ def _check_size(destination: Path) -> None:
                 )
 
 
+def _check_recordable(answers: Mapping[str, Any]) -> None:
+    """Refuse an answer the state file cannot hold, before anything is written: copier
+    takes YAML answers, and TOML has no null (a yaml question answered with nothing)."""
+    for key, value in answers.items():
+        if isinstance(value, (str, int, float)):  # bool is an int: all plain TOML values
+            continue
+        import tomlkit
+
+        try:
+            tomlkit.dumps({key: value})
+        except Exception:  # tomlkit raises several types for values it cannot write
+            raise MlscaffoldError(
+                f"the answer {_shown(value)} to {key!r} cannot be recorded in {STATE_FILE} "
+                "(TOML has no null or empty value): give one, e.g. -d "
+                f"{key}=[] or -d {key}=0"
+            ) from None
+
+
 def _check_known(data: Mapping[str, Any], questions: set[str]) -> None:
     unknown = sorted(set(data) - set(questions))
     if unknown:
@@ -749,7 +768,8 @@ def _explain(
 
     message = _one_line(error)
     question = _question_at_fault(error)
-    if question and isinstance(error, (ValueError, TypeError)):
+    template_code = type(error).__module__.startswith("jinja2") or _template_line(error)
+    if question and not template_code:  # copier was reading an answer, or a default
         return _answer_error(error, what, question, data or {}, recorded or {})
     if isinstance(error, UnicodeDecodeError):
         return MlscaffoldError(
