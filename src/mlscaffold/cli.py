@@ -207,7 +207,10 @@ def new(
     ] = None,
     trust: Annotated[
         bool,
-        typer.Option("--trust", help="Allow the template's tasks and Jinja extensions to run."),
+        typer.Option(
+            "--trust",
+            help="Let the template run tasks, Jinja extensions and filters reading the machine.",
+        ),
     ] = False,
     no_git: NoGitOption = False,
     plugin: Annotated[
@@ -431,7 +434,11 @@ VcsRefOption = Annotated[
     str | None, typer.Option(help="Git tag, branch or commit of the template to use.")
 ]
 TrustOption = Annotated[
-    bool, typer.Option("--trust", help="Allow the template's tasks and Jinja extensions to run.")
+    bool,
+    typer.Option(
+        "--trust",
+        help="Let the template run tasks, Jinja extensions and filters reading the machine.",
+    ),
 ]
 
 
