@@ -7,47 +7,24 @@ rendering, the questions and their validation; mlscaffold adds the stage checkli
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import functools
 import os
 import shutil
-import signal
 import tempfile
-import threading
-import time
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlscaffold import checklists, policies
+from mlscaffold import checklists, policies, sandbox
 from mlscaffold.errors import MlscaffoldError
 from mlscaffold.plugins import call as plugin_calls
 from mlscaffold.plugins import namespace, pm
 from mlscaffold.sources import checkout
 from mlscaffold.stages import STAGE_IDS
 from mlscaffold.state import STATE_FILE
-
-MAX_BYTES_ENV = "MLSCAFFOLD_MAX_BYTES"
-MAX_BYTES = 256 * 2**20
-RENDER_TIMEOUT_ENV = "MLSCAFFOLD_RENDER_TIMEOUT"
-RENDER_TIMEOUT = 120.0  # seconds for one copier run; the built-in template takes 0.2 s
-# The largest integer a template may compute: ample for any arithmetic a project needs,
-# far below what takes a computer minutes (10**10**10) and cannot be interrupted.
-MAX_INT_BITS = 2**16
-
-# Filters copier's Jinja environment has (from jinja2-ansible-filters) whose result depends
-# on the machine rather than on the template and the answers: what they read may be
-# private, and it would differ on every machine.
-MACHINE_FILTERS = {
-    "expandvars": "reads environment variables",
-    "expanduser": "reads the home folder",
-    "fileglob": "lists files on this machine",
-    "realpath": "reads the file system",
-    "relpath": "reads the current folder",
-}
 
 
 @dataclass
@@ -193,17 +170,17 @@ def _worker(**options: Any) -> Any:
 
 def _run(worker: Any, what: str) -> None:
     """Run copier's worker within the render limits (see ``_Limits``)."""
-    limits = _Limits()
+    limits = sandbox.Limits()
     worker.__dict__["_limits"] = limits  # read by the worker's overrides
     try:
         with limits, worker:
             worker.run_copy()
-    except _Refused as stop:
+    except sandbox.Refused as stop:
         raise MlscaffoldError(f"{what} {stop.detail}") from None
     except MemoryError:
         raise MlscaffoldError(
-            f"{what} needed more than {_size(limits.headroom)} of memory to render: "
-            f"templates hold code and documents, not data; raise {MAX_BYTES_ENV} "
+            f"{what} needed more than {sandbox.size(limits.headroom)} of memory to render: "
+            f"templates hold code and documents, not data; raise {sandbox.MAX_BYTES_ENV} "
             "if this is intended"
         ) from None
 
@@ -262,7 +239,7 @@ def _fresh_folder_worker() -> type:
         @functools.cached_property
         def jinja_env(self) -> Any:
             env = super().jinja_env
-            _guard(env, trusted=self.unsafe)
+            sandbox.guard(env, trusted=self.unsafe)
             return env
 
         def _ask(self) -> None:
@@ -270,193 +247,16 @@ def _fresh_folder_worker() -> type:
                 return super()._ask()
             # Someone answers at a terminal: no time limit while they think, and Ctrl-C
             # stops a runaway default there.
-            with _suspended(self):
+            with sandbox.suspended(self):
                 return super()._ask()
 
         def _execute_tasks(self, tasks: Any) -> None:
             # Tasks run only with --trust: the template author's own commands (an install,
             # a download) get the time and memory any command would.
-            with _suspended(self):
+            with sandbox.suspended(self):
                 super()._execute_tasks(tasks)
 
     return FreshFolderWorker
-
-
-def _suspended(worker: Any) -> Any:
-    limits = worker.__dict__.get("_limits")
-    return limits.suspended() if limits else contextlib.nullcontext()
-
-
-class _Refused(BaseException):
-    """Stops a render from inside copier. A BaseException, as KeyboardInterrupt is: copier
-    and Jinja catch Exception in places (a failing validator becomes a message), and this
-    must reach ``_run`` as it is."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail  # what follows "template X" in the message
-
-
-def _max_bytes() -> int:
-    return int(os.environ.get(MAX_BYTES_ENV) or MAX_BYTES)
-
-
-def _guard(env: Any, trusted: bool) -> None:
-    """Bound what template code can compute, and hold back the machine-reading filters.
-
-    Jinja's sandbox already refuses unsafe attributes and ranges over 100,000 items; it
-    leaves output size and arithmetic unbounded. ``concat`` joins each rendered template's
-    pieces (so output is counted as it is produced, before it is held whole in memory);
-    ``intercepted_binops`` and ``call_binop`` are the sandbox's documented way to check
-    operators, also consulted when Jinja folds constants at compile time.
-    """
-    limit = _max_bytes()
-    produced = 0
-
-    def concat(pieces: Any) -> str:
-        nonlocal produced
-        kept = []
-        for piece in pieces:
-            produced += len(piece)
-            if produced > limit:
-                raise _Refused(_too_large(limit))
-            kept.append(piece)
-        return "".join(kept)
-
-    def call_binop(context: Any, operator: str, left: Any, right: Any) -> Any:
-        ints = all(isinstance(x, int) for x in (left, right))
-        if operator == "**" and ints and right > 0 and abs(left) > 1:
-            if right * abs(left).bit_length() > MAX_INT_BITS:
-                raise _Refused(f"computes {left} ** {right}, a number too large to render")
-        elif operator == "*" and ints:
-            if left.bit_length() + right.bit_length() > MAX_INT_BITS:
-                raise _Refused("computes a product too large to render")
-        elif operator == "*":
-            sequence, times = (left, right) if isinstance(right, int) else (right, left)
-            repeats = isinstance(times, int) and isinstance(sequence, (str, bytes, list, tuple))
-            if repeats and len(sequence) * times > limit:
-                raise _Refused(_too_large(limit))
-        return env.binop_table[operator](left, right)
-
-    env.concat = concat
-    env.intercepted_binops = env.intercepted_binops | {"*", "**"}
-    env.call_binop = call_binop
-    if trusted:
-        return
-    for name in list(env.filters):
-        reason = MACHINE_FILTERS.get(name.removeprefix("ans_"))  # the extension's renames
-        if reason:
-            env.filters[name] = _refusing(name, reason)
-
-
-def _refusing(name: str, reason: str) -> Any:
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise _Refused(
-            f"uses the {name} filter, which {reason}: pass --trust only if you trust its author"
-        )
-
-    return refuse
-
-
-def _size(limit: int) -> str:
-    return f"{limit // 2**20} MiB" if limit >= 2**20 else f"{limit} bytes"
-
-
-def _too_large(limit: int) -> str:
-    return (
-        f"produced more than {_size(limit)} while rendering: templates hold code and "
-        f"documents, not data; raise {MAX_BYTES_ENV} if this is intended"
-    )
-
-
-class _Limits:
-    """The time and memory one copier run may take.
-
-    Time: a SIGALRM timer, whose handler raises in the main thread between two Python
-    steps, so a runaway loop in a template stops. Without SIGALRM (Windows) or off the
-    main thread, there is no time limit. Memory: the data segment's soft limit
-    (RLIMIT_DATA, enforced by Linux for every allocation) is set to what the process uses
-    plus ``headroom``, so a template asking for gigabytes gets a MemoryError, not the
-    machine's memory. Both are restored afterwards; ``suspended`` lifts them meanwhile.
-    """
-
-    def __init__(self) -> None:
-        self.seconds = float(os.environ.get(RENDER_TIMEOUT_ENV) or RENDER_TIMEOUT)
-        # Output is held in memory up to MAX_BYTES, as text and as encoded bytes.
-        self.headroom = 4 * _max_bytes() + 2**30
-        self._remaining = self.seconds
-        self._started = 0.0
-        self._armed = False
-        self._previous_handler: Any = None
-        self._previous_data: tuple[int, int] | None = None
-
-    def __enter__(self) -> _Limits:
-        self._start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop()
-
-    @contextlib.contextmanager
-    def suspended(self) -> Any:
-        self._stop()
-        try:
-            yield
-        finally:
-            self._start()
-
-    def _timed(self) -> bool:
-        main = threading.current_thread() is threading.main_thread()
-        return main and hasattr(signal, "setitimer")
-
-    def _start(self) -> None:
-        if self._timed():
-            seconds = self.seconds
-
-            def stop(signum: int, frame: Any) -> None:
-                raise _Refused(
-                    f"took more than {seconds:g} s to render: raise {RENDER_TIMEOUT_ENV} "
-                    "if it is that slow on purpose"
-                )
-
-            self._previous_handler = signal.signal(signal.SIGALRM, stop)
-            self._armed = True
-            self._started = time.monotonic()
-            signal.setitimer(signal.ITIMER_REAL, max(self._remaining, 0.001))
-        self._previous_data = _limit_memory(self.headroom)
-
-    def _stop(self) -> None:
-        if self._armed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self._previous_handler)
-            self._armed = False
-            self._remaining -= time.monotonic() - self._started
-        if self._previous_data is not None:
-            import resource
-
-            resource.setrlimit(resource.RLIMIT_DATA, self._previous_data)
-            self._previous_data = None
-
-
-def _limit_memory(headroom: int) -> tuple[int, int] | None:
-    """Cap the data segment at its current size plus ``headroom``; returns the limits to
-    restore, or None where that cannot be done (no /proc, no resource module)."""
-    try:
-        import resource
-
-        with open("/proc/self/status", encoding="ascii") as status:
-            used = next(int(line.split()[1]) * 1024 for line in status
-                        if line.startswith("VmData:"))  # fmt: skip
-    except (ImportError, OSError, StopIteration, ValueError):
-        return None
-    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
-    wanted = used + headroom
-    if hard != resource.RLIM_INFINITY:
-        wanted = min(wanted, hard)
-    if soft != resource.RLIM_INFINITY and soft <= wanted:
-        return None  # already as strict: keep it
-    resource.setrlimit(resource.RLIMIT_DATA, (wanted, hard))
-    return soft, hard
 
 
 def _plain(env: Any, text: str) -> bool:
@@ -473,15 +273,15 @@ def _plain(env: Any, text: str) -> bool:
 
 def _check_size(destination: Path) -> None:
     """Refuse a render that is far larger than any project a template should produce."""
-    limit = int(os.environ.get(MAX_BYTES_ENV) or MAX_BYTES)
+    limit = sandbox.max_bytes()
     total = 0
     for path in destination.rglob("*"):
         if path.is_file() and not path.is_symlink():
             total += path.stat().st_size
             if total > limit:
                 raise MlscaffoldError(
-                    f"the template produced more than {_size(limit)} (at {path.name}): "
-                    f"templates hold code and documents, not data; raise {MAX_BYTES_ENV} "
+                    f"the template produced more than {sandbox.size(limit)} (at {path.name}): "
+                    f"templates hold code and documents, not data; raise {sandbox.MAX_BYTES_ENV} "
                     "if this is intended"
                 )
 
