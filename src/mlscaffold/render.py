@@ -564,12 +564,23 @@ def _explain(
     ``data`` and ``recorded`` are the answers given to copier (on the command line and
     from the state file), so a refused answer is blamed on where it came from.
     """
-    from copier.errors import ForbiddenPathError, UnsafeTemplateError, UserMessageError
+    from copier.errors import (
+        CopierError,
+        ForbiddenPathError,
+        InvalidTypeError,
+        UnsafeTemplateError,
+        UserMessageError,
+    )
 
+    if isinstance(error, KeyboardInterrupt):  # copier's Ctrl-C at a prompt keeps its meaning
+        return error
     message = _one_line(error)
     question = _question_at_fault(error)
     template_code = type(error).__module__.startswith("jinja2") or _template_line(error)
-    if question and not template_code:  # copier was reading an answer, or a default
+    # copier's own errors there (no terminal to ask...) say what they mean; any other is
+    # a value that does not convert: an answer, or a default.
+    own = isinstance(error, CopierError) and not isinstance(error, InvalidTypeError)
+    if question and not template_code and not own:
         return _answer_error(error, what, question, data or {}, recorded or {})
     if isinstance(error, UnicodeDecodeError):
         return MlscaffoldError(
