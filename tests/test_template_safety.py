@@ -211,3 +211,25 @@ REVIEWED_FILTERS = {
     "to_nice_yaml", "to_uuid", "to_yaml", "type_debug", "win_basename", "win_dirname",
     "win_splitdrive",
 }  # fmt: skip
+
+
+def test_plugin_questions_read_the_machine_only_with_trust(runner, tmp_path, register_plugin):
+    from mlscaffold import hookimpl
+
+    class Acme:
+        @hookimpl
+        def mlscaffold_questions(self):
+            return {"acme_home": {"type": "str", "default": "{{ '$HOME' | expandvars }}"}}
+
+    register_plugin(Acme(), "acme")
+    args = ["new", str(tmp_path / "proj"), "--defaults", "--no-git", "--plugin", "acme"]
+    before = snapshot(tmp_path)
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 1, refused.output
+    assert refused.stderr.strip() == (
+        "Error: plugin questions uses the expandvars filter, which reads environment "
+        "variables: pass --trust only if you trust its author"
+    )
+    assert snapshot(tmp_path) == before
+    result = runner.invoke(app, [*args, "--trust"])
+    assert result.exit_code == 0, result.output

@@ -81,7 +81,7 @@ def render(
         )  # fmt: skip
         if plugin_questions:
             given = {**recorded, **data}
-            answers.update(_ask(plugin_questions, given, answers, defaults, user_defaults))
+            answers.update(_ask(plugin_questions, given, answers, defaults, user_defaults, trust))
         _check_recordable(answers)
         owners = _render_layers(destination, plugins, answers, trust, operation)
         _check_size(destination)
@@ -353,8 +353,10 @@ def _ask(
     answers: Mapping[str, Any],
     defaults: bool,
     user_defaults: Mapping[str, Any] | None,
+    trust: bool = False,
 ) -> dict[str, Any]:
-    """Ask the plugins' questions with copier, so they get its prompts and validation."""
+    """Ask the plugins' questions with copier, so they get its prompts and validation;
+    like the plugins' template layers, they read the machine only with ``trust``."""
     import yaml
 
     with tempfile.TemporaryDirectory(prefix="mlscaffold-questions-") as folder:
@@ -371,6 +373,7 @@ def _ask(
                 data={**answers, **given},
                 defaults=defaults,
                 user_defaults=dict(user_defaults or {}),
+                unsafe=trust,
                 quiet=True,
             )
             return _remembered(worker, questions)
