@@ -123,6 +123,10 @@ CASES = {
         "holds bytes that are not UTF-8 text",
     ),
     "non-UTF-8 data file": (["proj", "--data-file", "{tmp}/latin1.yml"], "is not UTF-8 text"),
+    "non-UTF-8 destination, the default project name": (
+        [os.fsdecode(b"caf\xe9")],
+        "the default answer to 'project_name', 'caf\\udce9', holds bytes that are not UTF-8",
+    ),
     "non-UTF-8 escape in the data file": (
         ["proj", "--data-file", "{tmp}/surrogate.yml"],
         "holds bytes that are not UTF-8 text",

@@ -74,14 +74,14 @@ def check(answers: Mapping[str, Any], origin: str) -> None:
                 f"{origin}: {key!r} is reserved (names starting with '_' are the "
                 "template's settings, not questions): answer the template's questions only"
             )
-        if not _is_text(key) or not _is_text(value):
+        if not is_text(key) or not is_text(value):
             raise MlscaffoldError(
                 f"{origin}: the answer to {key!r} holds bytes that are not UTF-8 text: "
                 "give it as UTF-8 text with -d KEY=VALUE"
             )
 
 
-def _is_text(value: Any, depth: int = 0) -> bool:
+def is_text(value: Any, depth: int = 0) -> bool:
     if isinstance(value, str):
         try:
             value.encode("utf-8")
@@ -91,7 +91,7 @@ def _is_text(value: Any, depth: int = 0) -> bool:
     if depth > 50:  # deeper data is refused by copier's own checks, not here
         return True
     if isinstance(value, Mapping):
-        return all(_is_text(k, depth + 1) and _is_text(v, depth + 1) for k, v in value.items())
+        return all(is_text(k, depth + 1) and is_text(v, depth + 1) for k, v in value.items())
     if isinstance(value, (list, tuple)):
-        return all(_is_text(item, depth + 1) for item in value)
+        return all(is_text(item, depth + 1) for item in value)
     return True

@@ -67,8 +67,12 @@ def render(
     recorded = {k: v for k, v in (recorded or {}).items() if k not in data}
     checked.check(data, "--data")
     checked.check(recorded, STATE_FILE)
-    checked.check({k: v for k, v in (user_defaults or {}).items()
-                   if k not in data and k not in recorded}, "a default answer")  # fmt: skip
+    for key, value in (user_defaults or {}).items():
+        if key not in data and key not in recorded and not checked.is_text(value):
+            raise MlscaffoldError(
+                f"the default answer to {key!r}, {value!r}, holds bytes that are not UTF-8 text "
+                f"(a folder name or git identity in another encoding): answer it with -d {key}=..."
+            )
     plugin_questions = _plugin_questions(plugins)
     with tempfile.TemporaryDirectory(prefix="mlscaffold-template-") as workdir:
         template = checkout(source, vcs_ref, Path(workdir))
