@@ -82,6 +82,7 @@ def check(answers: Mapping[str, Any], origin: str) -> None:
 
 
 def is_text(value: Any, depth: int = 0) -> bool:
+    """Whether ``value``, and every text inside it, can be written as UTF-8."""
     if isinstance(value, str):
         try:
             value.encode("utf-8")

@@ -45,9 +45,10 @@ class _Group(TyperGroup):
             raise typer.Exit(code=error.exit_code) from None
         except OSError as error:
             if error.errno == errno.ENAMETOOLONG:  # a destination or file name the user gave
+                name = repr(error.filename) if error.filename else "a name"
                 _report(MlscaffoldError(
-                    f"{error.filename!r} is too long a name for the file system (names take "
-                    "at most 255 bytes): choose a shorter one"
+                    f"{name} is too long a name for the file system (names take at most 255 "
+                    "bytes on most): choose a shorter one"
                 ))  # fmt: skip
                 raise typer.Exit(code=1) from None
             if error.errno not in ENVIRONMENT_ERRORS:
