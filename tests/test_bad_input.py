@@ -238,6 +238,14 @@ STATE_CASES = {
     ),
     "reserved answer": ('\n[answers]\n_copier_conf = "x"\n', "answers._copier_conf is a reserved"),
     "answers not a table": ('answers = "x"\n', "[answers] is not a table"),
+    "plugin version not text": (
+        '\n[plugins.acme]\ndistribution = "mlscaffold-acme"\nversion = [1]\n',
+        "plugins.acme.version is not text",
+    ),
+    "migration record not text": (
+        '\n[[migrations]]\nsource = "template"\nversion = 2\n',
+        "[[migrations]] is not a list of tables of text",
+    ),
 }
 
 

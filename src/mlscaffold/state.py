@@ -106,11 +106,17 @@ def _check_shape(data: Mapping[str, Any]) -> None:
     for name, info in data.get("plugins", {}).items():
         if not isinstance(info, Mapping):
             raise ValueError(f"plugins.{name} is not a table")
+        for key in ("distribution", "version"):
+            if not isinstance(info.get(key, ""), str):
+                raise ValueError(f"plugins.{name}.{key} is not text")
     for path, info in data.get("files", {}).items():
         check_entry(path, info)
     migrations = data.get("migrations", [])
-    if not isinstance(migrations, list) or not all(isinstance(m, Mapping) for m in migrations):
-        raise ValueError("[[migrations]] is not a list of tables")
+    if not isinstance(migrations, list) or not all(
+        isinstance(entry, Mapping) and all(isinstance(v, str) for v in entry.values())
+        for entry in migrations
+    ):
+        raise ValueError("[[migrations]] is not a list of tables of text")
 
 
 def _table(values: Mapping[str, Any]) -> Any:
