@@ -13,6 +13,7 @@ and ``restore: true`` brings a file the user deleted back at the next update.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -70,7 +71,7 @@ def check_entry(path: Any, info: Any) -> None:
         not parts
         or any(part in {"", ".", "..", ".git"} for part in parts)
         or "\0" in path
-        or (len(path) > 1 and path[1] == ":")  # a Windows drive: C:/x
+        or os.path.splitdrive(path)[0]  # C:x on Windows; never on POSIX
     ):
         raise ValueError(f"files entry {path!r} is not a path inside the project")
     if not isinstance(info, Mapping):
