@@ -160,10 +160,10 @@ def test_trust_lets_the_template_read_the_machine(runner, tmp_path, monkeypatch)
     import resource
 
     monkeypatch.setenv("MLSCAFFOLD_TEST_SECRET", "s3cret")
-    monkeypatch.setenv("MLSCAFFOLD_RENDER_TIMEOUT", "1")
+    monkeypatch.setenv("MLSCAFFOLD_RENDER_TIMEOUT", "2")
     template = build(
         tmp_path,
-        BASE + "_tasks:\n  - sleep 2; ulimit -d > data-limit.txt\n",
+        BASE + "_tasks:\n  - sleep 3; ulimit -d > data-limit.txt\n",
         {"env.txt.jinja": "{{ '$MLSCAFFOLD_TEST_SECRET' | expandvars }}\n"},
     )
     args = ["new", str(tmp_path / "proj"), "--defaults", "--no-git", "--template", str(template)]
