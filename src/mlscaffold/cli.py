@@ -70,6 +70,13 @@ class _Group(_Readable, TyperGroup):
                  colour="yellow", err=True)  # fmt: skip
             raise typer.Exit(code=getattr(error, "exit_code", 130)) from None
         except OSError as error:
+            if error.errno == errno.ENAMETOOLONG:  # a destination or file name the user gave
+                name = repr(error.filename) if error.filename else "a name"
+                _report(MlscaffoldError(
+                    f"{name} is too long a name for the file system (names take at most 255 "
+                    "bytes on most): choose a shorter one"
+                ))  # fmt: skip
+                raise typer.Exit(code=1) from None
             if error.errno not in ENVIRONMENT_ERRORS:
                 raise  # anything else is a bug and keeps its traceback
             where = f" {error.filename}" if error.filename else ""
@@ -237,7 +244,10 @@ def new(
     ] = None,
     trust: Annotated[
         bool,
-        typer.Option("--trust", help="Allow the template's tasks and Jinja extensions to run."),
+        typer.Option(
+            "--trust",
+            help="Let the template run tasks, Jinja extensions and filters reading the machine.",
+        ),
     ] = False,
     no_git: NoGitOption = False,
     monorepo: Annotated[
@@ -521,7 +531,11 @@ VcsRefOption = Annotated[
     str | None, typer.Option(help="Git tag, branch or commit of the template to use.")
 ]
 TrustOption = Annotated[
-    bool, typer.Option("--trust", help="Allow the template's tasks and Jinja extensions to run.")
+    bool,
+    typer.Option(
+        "--trust",
+        help="Let the template run tasks, Jinja extensions and filters reading the machine.",
+    ),
 ]
 
 

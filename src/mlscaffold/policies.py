@@ -13,6 +13,7 @@ and ``restore: true`` brings a file the user deleted back at the next update.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -55,6 +56,38 @@ class Owned:
             policy=str(data.get("policy", "merge")),
             restore=bool(data.get("restore", False)),
         )
+
+
+def check_entry(path: Any, info: Any) -> None:
+    """Check one ``[files]`` entry of a state file; raises ValueError naming the problem.
+
+    The path must name a file inside the project (``update`` writes seed files and
+    restores deleted ones at these paths): relative, without ``..``, ``.`` or empty
+    parts, and outside any ``.git`` folder.
+    """
+    # Split on both separators: on Windows a backslash separates folders too.
+    parts = path.replace("\\", "/").split("/") if isinstance(path, str) else []
+    if (
+        not parts
+        or any(part in {"", ".", "..", ".git"} for part in parts)
+        or "\0" in path
+        or os.path.splitdrive(path)[0]  # C:x on Windows; never on POSIX
+    ):
+        raise ValueError(f"files entry {path!r} is not a path inside the project")
+    if not isinstance(info, Mapping):
+        raise ValueError(f"files entry {path!r} is not a table")
+    unknown = set(info) - {"owner", "policy", "restore"}
+    if unknown:
+        raise ValueError(f"files entry {path!r} has unknown keys {sorted(unknown)}")
+    if not isinstance(info.get("owner", TEMPLATE_OWNER), str):
+        raise ValueError(f"the owner of files entry {path!r} is not a name")
+    if info.get("policy", "merge") not in POLICIES:
+        raise ValueError(
+            f"files entry {path!r} has policy {info.get('policy')!r}, not one of "
+            f"{', '.join(POLICIES)}"
+        )
+    if not isinstance(info.get("restore", False), bool):
+        raise ValueError(f"restore of files entry {path!r} is not true or false")
 
 
 def parse_rules(raw: Any, origin: str) -> list[tuple[str, FileRule]]:

@@ -7,6 +7,7 @@ rendering, the questions and their validation; mlscaffold adds the stage checkli
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import shutil
@@ -17,15 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlscaffold import checklists, git, policies
+from mlscaffold import checklists, git, policies, sandbox
 from mlscaffold.errors import MlscaffoldError
 from mlscaffold.plugins import call as plugin_calls
 from mlscaffold.plugins import namespace, pm
 from mlscaffold.sources import checkout
 from mlscaffold.stages import STAGE_IDS
-
-MAX_BYTES_ENV = "MLSCAFFOLD_MAX_BYTES"
-MAX_BYTES = 256 * 2**20
+from mlscaffold.state import STATE_FILE
 
 
 @dataclass
@@ -62,8 +61,18 @@ def render(
     MlscaffoldError for anything the user can fix; ``destination`` may then hold a partial
     render, so callers render into a folder they throw away on error.
     """
+    from mlscaffold import answers as checked
+
     data = dict(data or {})
     recorded = {k: v for k, v in (recorded or {}).items() if k not in data}
+    checked.check(data, "--data")
+    checked.check(recorded, STATE_FILE)
+    for key, value in (user_defaults or {}).items():
+        if key not in data and key not in recorded and not checked.is_text(value):
+            raise MlscaffoldError(
+                f"the default answer to {key!r}, {value!r}, holds bytes that are not UTF-8 text "
+                f"(a folder name or git identity in another encoding): answer it with -d {key}=..."
+            )
     plugin_questions = _plugin_questions(plugins)
     with tempfile.TemporaryDirectory(prefix="mlscaffold-template-") as workdir:
         template = checkout(source, vcs_ref, Path(workdir))
@@ -77,8 +86,9 @@ def render(
         if plugin_questions:
             given = {**recorded, **data}
             answers.update(
-                _ask(plugin_questions, given, answers, defaults, user_defaults, interactive)
+                _ask(plugin_questions, given, answers, defaults, user_defaults, interactive, trust)
             )
+        _check_recordable(answers)
         owners = _render_layers(destination, plugins, answers, trust, operation)
         _refuse_git_paths(destination, source)
         _check_size(destination)
@@ -110,17 +120,14 @@ def _render_base(
     trust: bool,
     interactive: bool,
 ) -> tuple[dict[str, Any], list[str]]:
-    # copier is heavy: import it only when a render happens, so `--help` stays fast.
-    from copier.errors import CopierError
-    from plumbum import ProcessExecutionError
-
+    given = {**recorded, **data}
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            worker = _copy(
+            worker = _worker(
                 src_path=str(template),
                 dst_path=destination,
-                data={**recorded, **data},
+                data=given,
                 # Without a terminal nothing can be asked: render with the defaults, then
                 # refuse below if a question was left to one the user did not choose.
                 defaults=defaults or not interactive,
@@ -129,10 +136,13 @@ def _render_base(
                 quiet=True,
                 cleanup_on_error=False,
             )
-            # Unknown answers are caught after the render, which goes to a throw-away
-            # folder: copier's public API reads the template's questions only by running.
+            # Before copier runs: an unknown name would reach its render context, where
+            # one such as `self` breaks Jinja's own call. A recorded answer the template
+            # no longer asks is dropped.
             questions = worker.template.questions_data
             _check_known(data, {*questions, *known})
+            worker.data = {k: v for k, v in given.items() if k in questions}
+            _run(worker, f"template {source}")
             unasked = [
                 q for q in questions
                 if q not in data and q not in recorded and q not in worker.answers.hidden
@@ -143,25 +153,11 @@ def _render_base(
         notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     except MlscaffoldError:
         raise
-    except KeyboardInterrupt as error:
-        if not type(error).__module__.startswith("copier"):
-            raise
-        # copier turns Ctrl-C at a question into an error that dumps every answer so far.
-        cause = error.__cause__ or error.__context__
-        raise cause if isinstance(cause, KeyboardInterrupt) else KeyboardInterrupt() from None
-    except UnicodeDecodeError as error:
-        raise MlscaffoldError(
-            f"template {source} has a .jinja file that is not UTF-8 text ({error.reason} at "
-            f"byte {error.start}): save it as UTF-8, or drop its .jinja suffix to copy it as is"
-        ) from None
-    except (CopierError, ValueError, ProcessExecutionError) as error:
-        raise _explain(error, f"template {source}") from None
     except Exception as error:
-        if type(error).__module__.startswith("jinja2"):
-            raise MlscaffoldError(
-                f"template {source} failed to render: {_one_line(error)}"
-            ) from None
-        raise
+        explained = _explain(error, f"template {source}", data=data, recorded=recorded)
+        if explained is error:
+            raise
+        raise explained from None
     return answers, notes
 
 
@@ -173,11 +169,32 @@ def _no_terminal(unasked: Sequence[str]) -> str:
     )
 
 
-def _copy(**options: Any) -> Any:
+def _copy(*, what: str = "the template", **options: Any) -> Any:
     """``copier.run_copy`` into a new, empty folder; returns copier's worker."""
-    with _fresh_folder_worker()(**options) as worker:
-        worker.run_copy()
+    worker = _worker(**options)
+    _run(worker, what)
     return worker
+
+
+def _worker(**options: Any) -> Any:
+    return _fresh_folder_worker()(**options)
+
+
+def _run(worker: Any, what: str) -> None:
+    """Run copier's worker within the render limits (see ``_Limits``)."""
+    limits = sandbox.Limits()
+    worker.__dict__["_limits"] = limits  # read by the worker's overrides
+    try:
+        with limits, worker:
+            worker.run_copy()
+    except sandbox.Refused as stop:
+        raise MlscaffoldError(f"{what} {stop.detail}") from None
+    except MemoryError:
+        raise MlscaffoldError(
+            f"{what} needed more than {sandbox.size(limits.headroom)} of memory to render: "
+            f"templates hold code and documents, not data; raise {sandbox.MAX_BYTES_ENV} "
+            "if this is intended"
+        ) from None
 
 
 @functools.cache
@@ -228,6 +245,29 @@ def _fresh_folder_worker() -> type:
             path = str(self.answers_file or self.template.answers_relpath)
             return Path(path) if _plain(self.jinja_env, path) else super().answers_relpath
 
+        # The render limits and the --trust rule for filters. Every template string copier
+        # renders (files, names, defaults, validators) goes through this environment;
+        # tests/test_template_safety.py checks that copier still has what these override.
+        @functools.cached_property
+        def jinja_env(self) -> Any:
+            env = super().jinja_env
+            sandbox.guard(env, trusted=self.unsafe)
+            return env
+
+        def _ask(self) -> None:
+            if self.defaults:
+                return super()._ask()
+            # Someone answers at a terminal: no time limit while they think, and Ctrl-C
+            # stops a runaway default there.
+            with sandbox.suspended(self):
+                return super()._ask()
+
+        def _execute_tasks(self, tasks: Any) -> None:
+            # Tasks run only with --trust: the template author's own commands (an install,
+            # a download) get the time and memory any command would.
+            with sandbox.suspended(self):
+                super()._execute_tasks(tasks)
+
     return FreshFolderWorker
 
 
@@ -261,17 +301,35 @@ def _refuse_git_paths(destination: Path, source: str) -> None:
 
 def _check_size(destination: Path) -> None:
     """Refuse a render that is far larger than any project a template should produce."""
-    limit = int(os.environ.get(MAX_BYTES_ENV) or MAX_BYTES)
+    limit = sandbox.max_bytes()
     total = 0
     for path in destination.rglob("*"):
         if path.is_file() and not path.is_symlink():
             total += path.stat().st_size
             if total > limit:
                 raise MlscaffoldError(
-                    f"the template produced more than {limit // 2**20} MiB (at {path.name}): "
-                    f"templates hold code and documents, not data; raise {MAX_BYTES_ENV} "
+                    f"the template produced more than {sandbox.size(limit)} (at {path.name}): "
+                    f"templates hold code and documents, not data; raise {sandbox.MAX_BYTES_ENV} "
                     "if this is intended"
                 )
+
+
+def _check_recordable(answers: Mapping[str, Any]) -> None:
+    """Refuse an answer the state file cannot hold, before anything is written: copier
+    takes YAML answers, and TOML has no null (a yaml question answered with nothing)."""
+    for key, value in answers.items():
+        if isinstance(value, (str, int, float)):  # bool is an int: all plain TOML values
+            continue
+        import tomlkit
+
+        try:
+            tomlkit.dumps({key: value})
+        except Exception:  # tomlkit raises several types for values it cannot write
+            raise MlscaffoldError(
+                f"the answer {_shown(value)} to {key!r} cannot be recorded in {STATE_FILE} "
+                "(TOML has no null or empty value): give one, e.g. -d "
+                f"{key}=[] or -d {key}=0"
+            ) from None
 
 
 def _check_known(data: Mapping[str, Any], questions: set[str]) -> None:
@@ -324,8 +382,10 @@ def _ask(
     defaults: bool,
     user_defaults: Mapping[str, Any] | None,
     interactive: bool = True,
+    trust: bool = False,
 ) -> dict[str, Any]:
-    """Ask the plugins' questions with copier, so they get its prompts and validation."""
+    """Ask the plugins' questions with copier, so they get its prompts and validation;
+    like the plugins' template layers, they read the machine only with ``trust``."""
     import yaml
 
     with tempfile.TemporaryDirectory(prefix="mlscaffold-questions-") as folder:
@@ -336,6 +396,7 @@ def _ask(
         given = {k: v for k, v in data.items() if k in questions}
         try:
             worker = _copy(
+                what="plugin questions",
                 src_path=str(root),
                 dst_path=root / "out",
                 data={**answers, **given},
@@ -343,14 +404,20 @@ def _ask(
                 # render with the defaults and refuse below what was left unanswered.
                 defaults=defaults or not interactive,
                 user_defaults=dict(user_defaults or {}),
+                unsafe=trust,
                 quiet=True,
             )
             unasked = [q for q in questions if q not in given and q not in worker.answers.hidden]
             if unasked and not defaults and not interactive:
                 raise MlscaffoldError(_no_terminal(unasked))
             return _remembered(worker, questions)
-        except ValueError as error:
-            raise _explain(error, "plugin questions") from None
+        except MlscaffoldError:
+            raise
+        except Exception as error:
+            explained = _explain(error, "plugin questions", data=given)
+            if explained is error:
+                raise
+            raise explained from None
 
 
 def _render_layers(
@@ -392,9 +459,12 @@ def _render_layers(
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
                         _copy(
+                            what=f"plugin {name!r} template layer",
                             src_path=str(layer), dst_path=out, data=dict(answers),
                             defaults=True, unsafe=trust, quiet=True,
                         )  # fmt: skip
+                except MlscaffoldError:
+                    raise
                 except Exception as error:
                     explained = _explain(error, f"plugin {name!r} template layer")
                     if explained is error:
@@ -520,11 +590,49 @@ def _edit_pyproject(
         path.write_text(after, encoding="utf-8")
 
 
-def _explain(error: Exception, what: str) -> Exception:
-    """Turn what copier raises into a one-line message; anything unforeseen stays a bug."""
-    from copier.errors import ForbiddenPathError, UnsafeTemplateError, UserMessageError
+def _explain(
+    error: Exception,
+    what: str,
+    data: Mapping[str, Any] | None = None,
+    recorded: Mapping[str, Any] | None = None,
+) -> Exception:
+    """Turn what copier raises into a one-line message; anything unforeseen stays a bug.
 
+    ``data`` and ``recorded`` are the answers given to copier (on the command line and
+    from the state file), so a refused answer is blamed on where it came from.
+    """
+    from copier.errors import (
+        CopierError,
+        ForbiddenPathError,
+        InvalidTypeError,
+        UnsafeTemplateError,
+        UserMessageError,
+    )
+
+    if isinstance(error, KeyboardInterrupt):  # copier's Ctrl-C at a prompt keeps its meaning
+        cause = error.__cause__ or error.__context__  # SIGTERM's, say, with its exit code
+        return cause if isinstance(cause, KeyboardInterrupt) else error
     message = _one_line(error)
+    question = _question_at_fault(error)
+    template_code = type(error).__module__.startswith("jinja2") or _template_line(error)
+    # copier's own errors there (no terminal to ask...) say what they mean; any other is
+    # a value that does not convert: an answer, or a default.
+    own = isinstance(error, CopierError) and not isinstance(error, InvalidTypeError)
+    if question and not template_code and not own:
+        return _answer_error(error, what, question, data or {}, recorded or {})
+    if isinstance(error, UnicodeDecodeError):
+        return MlscaffoldError(
+            f"{what} has a .jinja file that is not UTF-8 text ({error.reason} at "
+            f"byte {error.start}): save it as UTF-8, or drop its .jinja suffix to copy it as is"
+        )
+    if isinstance(error, OSError) and error.errno == errno.ENAMETOOLONG:
+        name = Path(str(error.filename or "")).name
+        return MlscaffoldError(
+            f"{what} makes a file name of {len(os.fsencode(name))} bytes ({name[:30]}...), "
+            "longer than the file system allows: give shorter answers, or fix the template"
+        )
+    if isinstance(error, RecursionError):
+        return MlscaffoldError(f"{what} is nested too deeply to render: simplify it")
     if isinstance(error, ForbiddenPathError):
         path = message.removesuffix(" is forbidden")
         return MlscaffoldError(
@@ -541,9 +649,97 @@ def _explain(error: Exception, what: str) -> Exception:
     if type(error).__name__ == "ProcessExecutionError":  # plumbum's, from a git copier ran
         stderr = _one_line(getattr(error, "stderr", "") or error)
         return MlscaffoldError(f"{what}: git failed ({stderr}); check the disk and git, then retry")
+    if type(error).__module__.startswith("jinja2"):
+        return MlscaffoldError(f"{what} failed to render: {message}")
+    where = _template_line(error)
+    if where:  # raised by the template's own code: {{ 1 / 0 }}, {{ '%d' % 'x' }}...
+        return MlscaffoldError(
+            f"{what} failed to render at {where}: {type(error).__name__}: {message}"
+        )
     if isinstance(error, UserMessageError) or type(error).__module__.startswith("copier"):
         return MlscaffoldError(f"{what}: {message}")
     return error
+
+
+# What each question type takes, for the message about an answer that is not one.
+TYPE_HINTS = {
+    "str": "text (not a list or a mapping)",
+    "int": "a whole number, e.g. 3",
+    "float": "a number, e.g. 0.5",
+    "bool": "true or false",
+    "json": "JSON, e.g. [1, 2]",
+    "yaml": "YAML, e.g. [1, 2]",
+}
+
+
+def _question_at_fault(error: BaseException) -> tuple[str, Any] | None:
+    """The question copier was reading an answer for when ``error`` was raised: the
+    ``var_name`` and ``question`` of its questionnaire loop (``Worker._ask``), read from
+    the traceback, as copier's errors do not name the question.
+    tests/test_template_safety.py checks that copier still has them."""
+    from copier._main import Worker
+
+    found = None
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is Worker._ask.__code__:
+            local = tb.tb_frame.f_locals
+            if "var_name" in local:
+                found = (local["var_name"], local.get("question"))
+        tb = tb.tb_next
+    return found
+
+
+def _answer_error(
+    error: Exception,
+    what: str,
+    question: tuple[str, Any],
+    data: Mapping[str, Any],
+    recorded: Mapping[str, Any],
+) -> MlscaffoldError:
+    name, spec = question
+    message = _one_line(error)
+    if message.startswith(("Validation error for question", "Invalid choice for")):
+        problem = message
+    else:
+        try:
+            kind = spec.get_type_name()
+        except Exception:  # a templated type that fails to render: say what we know
+            kind = str(getattr(spec, "type", "") or "an answer of its type")
+        problem = f"it must be {TYPE_HINTS.get(kind, kind)}"
+    if name in data:
+        shown = _shown(data[name])
+        return MlscaffoldError(
+            f"the answer {shown} to {name!r} does not fit the question: {problem}; "
+            f"change it with -d {name}=VALUE"
+        )
+    if name in recorded:
+        shown = _shown(recorded[name])
+        return MlscaffoldError(
+            f"the answer {shown} to {name!r} recorded in {STATE_FILE} does not fit this "
+            f"version of the template: {problem}; give a new one with -d {name}=VALUE"
+        )
+    return MlscaffoldError(
+        f"{what}: the default answer to {name!r} does not fit its own question: {problem}; "
+        "fix the template"
+    )
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _template_line(error: BaseException) -> str:
+    """Where in the template the error was raised, as ``file line N``: the innermost of
+    the traceback entries Jinja writes for template code (their globals hold the error)."""
+    where = ""
+    tb = error.__traceback__
+    while tb is not None:
+        if "__jinja_exception__" in tb.tb_frame.f_globals:
+            where = f"{Path(tb.tb_frame.f_code.co_filename).name} line {tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
 
 
 def _one_line(error: object) -> str:

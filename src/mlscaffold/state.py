@@ -85,6 +85,7 @@ class State:
             data = read_toml(text)
             if data.get("schema_version") != SCHEMA_VERSION:
                 raise ValueError(f"unknown schema_version {data.get('schema_version')!r}")
+            _check_shape(data)
             template = data["template"]
             return cls(
                 template_source=str(template["source"]),
@@ -103,6 +104,33 @@ class State:
                 f"{STATE_FILE} is not a valid mlscaffold state file ({problem}): "
                 "restore it from git history"
             ) from None
+
+
+def _check_shape(data: Mapping[str, Any]) -> None:
+    """Refuse a state file, edited by hand or from an untrusted clone, that would make
+    ``update`` write outside the project or hand copier values of the wrong kind."""
+    from mlscaffold.policies import check_entry
+
+    for section in ("template", "answers", "plugins", "files"):
+        if not isinstance(data.get(section, {}), Mapping):
+            raise ValueError(f"[{section}] is not a table")
+    for name in data.get("answers", {}):
+        if name.startswith("_"):  # copier's settings and render variables, never answers
+            raise ValueError(f"answers.{name} is a reserved name")
+    for name, info in data.get("plugins", {}).items():
+        if not isinstance(info, Mapping):
+            raise ValueError(f"plugins.{name} is not a table")
+        for key in ("distribution", "version"):
+            if not isinstance(info.get(key, ""), str):
+                raise ValueError(f"plugins.{name}.{key} is not text")
+    for path, info in data.get("files", {}).items():
+        check_entry(path, info)
+    migrations = data.get("migrations", [])
+    if not isinstance(migrations, list) or not all(
+        isinstance(entry, Mapping) and all(isinstance(v, str) for v in entry.values())
+        for entry in migrations
+    ):
+        raise ValueError("[[migrations]] is not a list of tables of text")
 
 
 def _table(values: Mapping[str, Any]) -> Any:
@@ -129,7 +157,16 @@ def read_state(project: Path) -> State:
             f"{project} has no {STATE_FILE}: it is not an mlscaffold project "
             "(create one with `mlscaffold new`)"
         )
-    return State.from_toml(path.read_text(encoding="utf-8"))
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise MlscaffoldError(
+            f"{STATE_FILE} is not UTF-8 text (byte {raw[error.start]:#04x} at offset "
+            f"{error.start}), so it is not a valid mlscaffold state file: restore it from "
+            "git history"
+        ) from None
+    return State.from_toml(text)
 
 
 def write_state(project: Path, state: State) -> None:
