@@ -111,6 +111,11 @@ def load_deployment(paths: Paths) -> Deployment:
             "no model has been promoted (models/promoted.json is missing): run `make promote`; "
             "only a model that passes the gate is served"
         )
+    if "model_sha256" not in record:
+        raise ProjectError(
+            "models/promoted.json predates deployment records (no model file or hash): "
+            "run `make promote` to record the model to serve"
+        )
     path = paths.models / record["model_file"]
     if not path.is_file() or sha256(path) != record["model_sha256"]:
         raise ProjectError(
