@@ -31,6 +31,9 @@ STORE = "mlflow"
 # Read once, before anything here runs: mlflow.set_tracking_uri writes this variable too, and
 # a later read would take one project's store for the team's server.
 SERVER_ENV = os.environ.get("MLFLOW_TRACKING_URI")
+# Loading the deployed model prints a download bar per artifact, even from the local store,
+# into every pipeline step's output; a setting of the user's own wins.
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 # Where each registered version's promotion record is kept, in its run's artifacts.
 PROMOTION = f"promotion/{RECORD}"
 
