@@ -1,4 +1,5 @@
-"""Reports for people: figures, self-contained HTML pages, generated blocks in Markdown."""
+"""Reports for people: figures, self-contained HTML pages, tables, amounts of money, and
+blocks of Markdown a person asks to have filled in."""
 
 from __future__ import annotations
 
@@ -55,8 +56,9 @@ def write_html(path: Path, title: str, sections: list[tuple[str, str]]) -> None:
 def fill_block(path: Path, name: str, content: str) -> bool:
     """Replace the text between ``<!-- BEGIN GENERATED: name -->`` and its END marker.
 
-    Returns False, changing nothing, when the document has no such block (the team
-    may have removed it on purpose).
+    For commands a person runs to fill a document on purpose (plugins use it); the pipeline
+    (`make all`) never calls it, so it never rewrites a tracked file. Returns False, changing
+    nothing, when the document has no such block (the team may have removed it on purpose).
     """
     begin, end = f"<!-- BEGIN GENERATED: {name} -->", f"<!-- END GENERATED: {name} -->"
     if not path.is_file():
@@ -68,6 +70,14 @@ def fill_block(path: Path, name: str, content: str) -> bool:
     _, after = rest.split(end, 1)
     path.write_text(f"{before}{begin}\n{content.strip()}\n{end}{after}", encoding="utf-8")
     return True
+
+
+def money(value: float, cfg: dict) -> str:
+    """An amount as a person reads it: ``16,540 EUR``, ``-1,250.50 USD``."""
+    decimals = int(cfg.get("decimals", 0))
+    amount = f"{abs(value):,.{decimals}f}"
+    sign = "-" if value < 0 and float(amount.replace(",", "")) != 0 else ""
+    return f"{sign}{amount} {cfg['currency']}"
 
 
 def _fmt(value: object) -> str:

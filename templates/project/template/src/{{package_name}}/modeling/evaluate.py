@@ -12,12 +12,10 @@ from sklearn.metrics import roc_curve
 
 from ..config import Paths
 from ..data import load_split
-from ..reporting import fill_block, image, save_figure, table, write_html
+from ..reporting import image, save_figure, table, write_html
 from . import tracking
 from .artifacts import Artifact, load
 from .metrics import classification_metrics, regression_metrics
-
-MODEL_CARD = "03-modeling/model-card.md"
 
 
 def score(artifact: Artifact, frame: pd.DataFrame, which: str) -> dict[str, float]:
@@ -63,7 +61,8 @@ def evaluate(paths: Paths) -> dict[str, Any]:
     paths.reports.mkdir(parents=True, exist_ok=True)
     (paths.reports / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
     _write_html(paths, report, figures)
-    fill_block(paths.stages / MODEL_CARD, "metrics", model_card_block(report))
+    # For the model card's authors to copy from: the pipeline never edits tracked documents.
+    (paths.reports / "model-card-metrics.md").write_text(model_card_block(report) + "\n")
     metrics = {f"test_{name}": value for name, value in report["model"].items()}
     tracking.record(paths, "evaluate", {"metrics": metrics}, artifact.metadata)
     return report
