@@ -9,9 +9,9 @@ from typing import Any
 
 from ..config import Paths
 from ..errors import ProjectError
-from ..modeling import tracking
+from ..modeling import gate, tracking
 from ..modeling.artifacts import load
-from ..modeling.metrics import HIGHER_IS_BETTER, beats
+from ..modeling.metrics import HIGHER_IS_BETTER
 
 PROMOTED = "promoted.json"
 
@@ -22,13 +22,11 @@ def promote(paths: Paths) -> dict[str, Any]:
         raise ProjectError(f"{metrics_path} is missing: run `make evaluate` first")
     report = json.loads(metrics_path.read_text())
     evaluation = paths.config("model")["evaluation"]
-    metric, margin = evaluation["gate_metric"], float(evaluation["gate_margin"])
+    metric = evaluation["gate_metric"]
     model, baseline = report["model"][metric], report["baseline"][metric]
-    if not beats(report["model"], report["baseline"], metric, margin):
-        raise ProjectError(
-            f"model {report['model_version']} is not promoted: its {metric} {model:.4f} does not "
-            f"beat the baseline's {baseline:.4f} by {margin}"
-        )
+    verdict = gate.check(report, evaluation)
+    if not verdict.passed:
+        raise ProjectError(f"model {report['model_version']} is not promoted: {verdict.reason}")
     current_path = paths.models / PROMOTED
     if current_path.is_file():
         current = json.loads(current_path.read_text())
