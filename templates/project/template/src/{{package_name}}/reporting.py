@@ -1,4 +1,4 @@
-"""Reports for people: figures, self-contained HTML pages, generated blocks in Markdown."""
+"""Reports for people: figures, self-contained HTML pages, tables and amounts of money."""
 
 from __future__ import annotations
 
@@ -52,22 +52,12 @@ def write_html(path: Path, title: str, sections: list[tuple[str, str]]) -> None:
     path.write_text(page, encoding="utf-8")
 
 
-def fill_block(path: Path, name: str, content: str) -> bool:
-    """Replace the text between ``<!-- BEGIN GENERATED: name -->`` and its END marker.
-
-    Returns False, changing nothing, when the document has no such block (the team
-    may have removed it on purpose).
-    """
-    begin, end = f"<!-- BEGIN GENERATED: {name} -->", f"<!-- END GENERATED: {name} -->"
-    if not path.is_file():
-        return False
-    text = path.read_text(encoding="utf-8")
-    if begin not in text or end not in text:
-        return False
-    before, rest = text.split(begin, 1)
-    _, after = rest.split(end, 1)
-    path.write_text(f"{before}{begin}\n{content.strip()}\n{end}{after}", encoding="utf-8")
-    return True
+def money(value: float, cfg: dict) -> str:
+    """An amount as a person reads it: ``16,540 EUR``, ``-1,250.50 USD``."""
+    decimals = int(cfg.get("decimals", 0))
+    amount = f"{abs(value):,.{decimals}f}"
+    sign = "-" if value < 0 and float(amount.replace(",", "")) != 0 else ""
+    return f"{sign}{amount} {cfg['currency']}"
 
 
 def _fmt(value: object) -> str:

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
+# The decision thresholds considered: a grid fine enough for cost curves, coarse enough that
+# the choice does not chase noise in the validation split.
+THRESHOLDS = np.round(np.linspace(0.01, 0.99, 99), 2)
+
 
 def confusion(positive: np.ndarray, flagged: np.ndarray) -> dict[str, int]:
     positive, flagged = positive.astype(bool), flagged.astype(bool)
@@ -26,6 +30,22 @@ def cost_per_1000(counts: dict[str, int], costs: dict[str, float]) -> float:
         + counts["tn"] * costs["true_negative"]
     )
     return 1000 * spent / total
+
+
+def cost_curve(positive: np.ndarray, scores: np.ndarray, costs: dict[str, float]) -> list[float]:
+    """Cost per 1,000 cases of flagging every case scored at or above each of THRESHOLDS."""
+    return [cost_per_1000(confusion(positive, scores >= t), costs) for t in THRESHOLDS]
+
+
+def cost_optimal_threshold(
+    positive: np.ndarray, scores: np.ndarray, costs: dict[str, float]
+) -> float:
+    """The threshold with the lowest cost on these cases (the lowest one on a tie).
+
+    The one place the decision threshold is chosen: promotion records it from the
+    validation split, and the service, batch scoring and the business report read it there.
+    """
+    return float(THRESHOLDS[int(np.argmin(cost_curve(positive, scores, costs)))])
 
 
 def required_recall(prevalence: float, precision: float, costs: dict[str, float]) -> float | None:

@@ -17,14 +17,12 @@ from ..data import load_schema, load_split
 from ..data.report import association, target_numbers
 from ..data.schema import as_text
 from ..errors import ProjectError
-from ..reporting import fill_block, image, save_figure, table, write_html
+from ..reporting import image, save_figure, table, write_html
 from . import tracking
 from .artifacts import Artifact, load
 from .features import column_kinds
 from .gate import check, improvement_interval
 from .metrics import classification_metrics, positive_mask, regression_metrics
-
-MODEL_CARD = "03-modeling/model-card.md"
 
 
 def score(artifact: Artifact, frame: pd.DataFrame, which: str) -> dict[str, float]:
@@ -112,7 +110,8 @@ def evaluate(paths: Paths) -> dict[str, Any]:
     paths.reports.mkdir(parents=True, exist_ok=True)
     (paths.reports / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
     _write_html(paths, report, figures)
-    fill_block(paths.stages / MODEL_CARD, "metrics", model_card_block(report))
+    # For the model card's authors to copy from: the pipeline never edits tracked documents.
+    (paths.reports / "model-card-metrics.md").write_text(model_card_block(report) + "\n")
     metrics = {f"test_{name}": value for name, value in report["model"].items()}
     tracking.record(paths, "evaluate", {"metrics": metrics}, artifact.metadata)
     return report

@@ -1,5 +1,5 @@
 """Batch prediction on Dask: the partitions of a CSV input are validated and scored on the
-workers with the project's own `predict`, so the result matches single-process scoring.
+workers with the promoted model's own `predict`, so the result matches single-process scoring.
 
 On a real cluster the workers read the input and write the output: both paths must be on
 storage they share with this machine.
@@ -17,11 +17,9 @@ import pandas as pd
 from distributed import Client
 
 from ..config import Paths
-from ..data import load_schema
 from ..data.schema import raise_problems, validate
 from ..errors import ProjectError
-from ..modeling.artifacts import Artifact, load
-from ..serving.predict import predict
+from ..serving.deployment import Deployment, load_deployment
 from .cluster import settings
 
 
@@ -41,22 +39,22 @@ def check(part: pd.DataFrame, schema: dict[str, Any], number: int) -> tuple[int,
     return len(part), [f"partition {number}: {problem}" for problem in found]
 
 
-def score(part: pd.DataFrame, artifact: Artifact) -> pd.DataFrame:
+def score(part: pd.DataFrame, deployment: Deployment) -> pd.DataFrame:
     """One partition's rows followed by their prediction (and probability)."""
-    features = part.drop(columns=[artifact.metadata["target"]], errors="ignore")
-    scored = pd.DataFrame(predict(artifact, features), index=part.index)
+    features = part.drop(columns=[deployment.target], errors="ignore")
+    scored = pd.DataFrame(deployment.predict(features), index=part.index)
     return pd.concat([part, scored], axis=1)
 
 
 def predict_distributed(paths: Paths, client: Client, source: Path, destination: Path) -> int:
     """Score ``source`` into one CSV file; returns the rows scored. Refuses input that breaks
     the schema before anything is written."""
-    model = load(paths)
+    model = load_deployment(paths)
     files = input_files(source)
     frame = dd.read_csv(files)
     if len(files) == 1:
         frame = frame.repartition(npartitions=settings(paths)["partitions"])
-    schema = load_schema(paths)
+    schema = model.schema
     # Validation reads the input once and scoring once more, rather than holding all of it
     # in the workers' memory: input larger than the cluster's memory still goes through.
     checks = [dask.delayed(check)(part, schema, n) for n, part in enumerate(frame.to_delayed())]
