@@ -50,9 +50,3 @@ def regression_metrics(truth: np.ndarray, predicted: np.ndarray):
         "r2": float(metrics.r2_score(truth, predicted)),
     }
 
-
-def beats(model: dict, baseline: dict, metric: str, margin: float) -> bool:
-    """Whether the model is better than the baseline by at least ``margin`` on ``metric``."""
-    if HIGHER_IS_BETTER[metric]:
-        return model[metric] >= baseline[metric] + margin
-    return model[metric] <= baseline[metric] - margin
