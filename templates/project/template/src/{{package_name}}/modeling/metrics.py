@@ -49,4 +49,3 @@ def regression_metrics(truth: np.ndarray, predicted: np.ndarray):
         "rmse": float(np.sqrt(metrics.mean_squared_error(truth, predicted))),
         "r2": float(metrics.r2_score(truth, predicted)),
     }
-
