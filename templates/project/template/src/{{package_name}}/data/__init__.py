@@ -11,7 +11,7 @@ from ..config import Paths
 from ..errors import ProjectError
 from .ingest import ingest
 from .report import write_report
-from .schema import as_text, infer_schema, raise_problems, validate
+from .schema import as_text, infer_schema, raise_problems, unseen, validate
 from .split import check_disjoint, drop_duplicates, split
 
 SPLITS = ("train", "valid", "test")
@@ -30,9 +30,9 @@ def run(paths: Paths) -> dict[str, Any]:
     parts = split(unique, project)
     check_disjoint(parts, target)
     schema = infer_schema(parts["train"], target, problem_type, data_cfg)
-    raise_problems(validate(labelled, schema), "raw data")
+    raise_problems(validate(labelled, schema, allow_unseen=True), "raw data")
     for name in SPLITS:
-        raise_problems(validate(parts[name], schema), f"the {name} split")
+        raise_problems(validate(parts[name], schema, allow_unseen=True), f"the {name} split")
     paths.processed.mkdir(parents=True, exist_ok=True)
     for name in SPLITS:
         parts[name].to_csv(paths.split(name), index=False)
@@ -45,6 +45,7 @@ def run(paths: Paths) -> dict[str, Any]:
         "windows": len(manifest.get("windows", [])),
         "sha256": manifest["data_sha256"],
         "features": len(schema["features"]),
+        "unseen_values": sum(unseen(parts[n], schema) for n in ("valid", "test")),
         **{f"{name}_rows": len(parts[name]) for name in SPLITS},
     }
     write_report(paths, frame, parts, schema, summary)

@@ -87,6 +87,10 @@ def write_report(
         },
         {"check": "rows without a label dropped", "result": summary["unlabelled_dropped"]},
         {"check": "duplicate rows dropped", "result": summary["duplicates_dropped"]},
+        {
+            "check": "held-out values unseen in training (new categories, new gaps)",
+            "result": summary["unseen_values"],
+        },
         {"check": "rows shared between splits", "result": 0},
         {"check": "schema violations", "result": 0},
     ]

@@ -145,8 +145,18 @@ def _plain(value: Any) -> Any:
     return value if isinstance(value, str) else str(value)
 
 
-def validate(frame: pd.DataFrame, schema: dict[str, Any], require_target: bool = True) -> list[str]:
-    """Every way ``frame`` breaks the schema, each naming the column (and row)."""
+def validate(
+    frame: pd.DataFrame,
+    schema: dict[str, Any],
+    require_target: bool = True,
+    allow_unseen: bool = False,
+) -> list[str]:
+    """Every way ``frame`` breaks the schema, each naming the column (and row).
+
+    ``allow_unseen`` lets through what training did not show but the model handles: a new
+    category, or a gap in a column that had none. The data stage allows them in the held-out
+    splits, where they are a fact of the data (counted in the data report); the service and
+    batch scoring do not, as there they are a question for the data's owner."""
     problems = []
     features = schema["features"]
     target = schema["target"]["name"]
@@ -160,7 +170,7 @@ def validate(frame: pd.DataFrame, schema: dict[str, Any], require_target: bool =
     for column, spec in features.items():
         if column not in frame.columns:
             continue
-        problems += _check_column(frame[column], column, spec)
+        problems += _check_column(frame[column], column, spec, allow_unseen)
     if require_target and target in frame.columns:
         labels = frame[target]
         problems += [
@@ -176,13 +186,17 @@ def validate(frame: pd.DataFrame, schema: dict[str, Any], require_target: bool =
     return problems
 
 
-def _check_column(values: pd.Series, column: str, spec: dict[str, Any]) -> list[str]:
+def _check_column(
+    values: pd.Series, column: str, spec: dict[str, Any], allow_unseen: bool = False
+) -> list[str]:
     problems = []
-    if not spec["nullable"] and values.isna().any():
+    if not spec["nullable"] and values.isna().any() and not allow_unseen:
         rows = list(values.index[values.isna()][:5])
         problems.append(f"column {column!r} has missing values (rows {rows})")
     present = values.dropna()
     if spec["dtype"] == "category":
+        if allow_unseen:
+            return problems
         bad = ~as_text(present).isin(spec["values"])
         return problems + [
             f"row {i}: {column!r} = {present[i]!r} is not a known category"
@@ -211,3 +225,15 @@ def raise_problems(problems: list[str], what: str) -> None:
             f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
         )
         raise ProjectError(f"{what} does not match the schema: {shown}")
+
+
+def unseen(frame: pd.DataFrame, schema: dict[str, Any]) -> int:
+    """How many values of ``frame`` training did not show: new categories, new gaps."""
+    count = 0
+    for column, spec in schema["features"].items():
+        values = frame[column]
+        if not spec["nullable"]:
+            count += int(values.isna().sum())
+        if spec["dtype"] == "category":
+            count += int((~as_text(values.dropna()).isin(spec["values"])).sum())
+    return count
