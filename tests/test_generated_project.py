@@ -57,17 +57,10 @@ def test_generated_project_installs_passes_its_tests_and_runs_end_to_end(
         assert (project / "reports" / report).is_file(), report
     drift = json.loads((project / "reports" / "drift" / "drift-report.json").read_text())
     assert drift, "the drift report is empty"
-    card = (project / "stages" / "03-modeling" / "model-card.md").read_text()
-    generated = card.split("<!-- BEGIN GENERATED: metrics -->")[1].split(
-        "<!-- END GENERATED: metrics -->"
-    )[0]
-    assert any(ch.isdigit() for ch in generated), "the model card's metrics were not filled"
-    # Running the project writes only ignored artifacts and the filled-in documents.
-    changed = run(["git", "status", "--porcelain"], project).stdout.split("\n")
-    assert {line[3:] for line in changed if line} <= {
-        "stages/03-modeling/model-card.md",
-        "stages/06-business-analysis/impact-report.md",
-    }
+    card = (project / "reports" / "model-card-metrics.md").read_text()
+    assert any(ch.isdigit() for ch in card), "the model card's numbers were not written"
+    # Running the project writes only ignored artifacts: documents are written by people.
+    assert run(["git", "status", "--porcelain"], project).stdout == ""
 
     # The scoping gate fails on a new project and passes once the stage is done.
     gate = [installed_cli, "check", "--stage", "scoping"]

@@ -39,7 +39,7 @@ def generate(installed_cli, project_venv, tmp_path, name, plugins, *answers):
 
 def test_mlflow_plugin_tracks_and_registers_real_runs(installed_cli, project_venv, tmp_path):
     project, suite = generate(installed_cli, project_venv, tmp_path, "tracked", ["mlflow"])
-    assert suite.count("tests/test_mlflow_tracking.py::") == 2
+    assert suite.count("tests/test_mlflow_tracking.py::") == 3
     run(["make", "all"], project, project_env(project_venv))
     assert (project / "models" / "mlflow" / "mlflow.db").is_file()
     status = run([installed_cli, "status", "--json", "--stage", "modeling"], project, plugin_env())

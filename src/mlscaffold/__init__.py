@@ -17,7 +17,7 @@ def __getattr__(name: str) -> Any:
         from importlib.metadata import PackageNotFoundError, version
 
         try:
-            found = version("mlscaffold")
+            found = version("ml-lifecycle-scaffold")
         except PackageNotFoundError:  # running from a source tree that was never installed
             found = "0.0.0"
     else:

@@ -245,7 +245,7 @@ def new(
         _say(
             "Next steps:\n"
             f"  1. cd {dest}\n"
-            "  2. python -m venv .venv && . .venv/bin/activate && pip install -e '.[dev]'\n"
+            "  2. python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[dev]'\n"
             "  3. make all     # data -> train -> evaluate -> promote -> drift -> business\n"
             "Then work through stages/01-scoping ... 06-business-analysis; "
             "`mlscaffold status` shows where you stand."

@@ -1,4 +1,5 @@
-"""Reports for people: figures, self-contained HTML pages, tables and amounts of money."""
+"""Reports for people: figures, self-contained HTML pages, tables, amounts of money, and
+blocks of Markdown a person asks to have filled in."""
 
 from __future__ import annotations
 
@@ -50,6 +51,25 @@ def write_html(path: Path, title: str, sections: list[tuple[str, str]]) -> None:
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
+
+
+def fill_block(path: Path, name: str, content: str) -> bool:
+    """Replace the text between ``<!-- BEGIN GENERATED: name -->`` and its END marker.
+
+    For commands a person runs to fill a document on purpose (plugins use it); the pipeline
+    (`make all`) never calls it, so it never rewrites a tracked file. Returns False, changing
+    nothing, when the document has no such block (the team may have removed it on purpose).
+    """
+    begin, end = f"<!-- BEGIN GENERATED: {name} -->", f"<!-- END GENERATED: {name} -->"
+    if not path.is_file():
+        return False
+    text = path.read_text(encoding="utf-8")
+    if begin not in text or end not in text:
+        return False
+    before, rest = text.split(begin, 1)
+    _, after = rest.split(end, 1)
+    path.write_text(f"{before}{begin}\n{content.strip()}\n{end}{after}", encoding="utf-8")
+    return True
 
 
 def money(value: float, cfg: dict) -> str:

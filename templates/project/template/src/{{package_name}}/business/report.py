@@ -80,6 +80,7 @@ def classification_value(paths: Paths, deployment: Deployment, project: dict, bu
         "best_no_ml_policy": best_no_ml,
         "model_policy": deployed,
         "confusion_matrix": confusion(positive, decisions[deployed]),
+        "positive_class": metadata.get("positive_name") or str(label),
         "savings_per_1000": bootstrap(savings, len(test), cfg),
         "figure": save_figure(figure, paths.figures / "business-value.png"),
     }
@@ -169,7 +170,7 @@ def summary(result: dict[str, Any], money_cfg: dict[str, Any]) -> str:
     )
     context = (
         f"Measured on {result['test_rows']} held-out cases, at {result['cases_per_month']:,} "
-        f"cases a month, against {result['best_no_ml_policy']} (the cheaper way without a model)"
+        f"cases a month, against “{result['best_no_ml_policy']}” (the cheaper way without a model)"
     )
     if m["low"] > 0:
         verdict = (
@@ -195,10 +196,10 @@ def summary(result: dict[str, Any], money_cfg: dict[str, Any]) -> str:
     )
 
 
-def confusion_rows(counts: dict[str, int]) -> list[dict[str, Any]]:
+def confusion_rows(counts: dict[str, int], name: str) -> list[dict[str, Any]]:
     return [
-        {"": "actually positive", "flagged": counts["tp"], "not flagged": counts["fn"]},
-        {"": "actually negative", "flagged": counts["fp"], "not flagged": counts["tn"]},
+        {"": f"actually {name}", "flagged": counts["tp"], "not flagged": counts["fn"]},
+        {"": f"actually not {name}", "flagged": counts["fp"], "not flagged": counts["tn"]},
     ]
 
 
@@ -226,8 +227,10 @@ def markdown(result: dict[str, Any], money_cfg: dict[str, Any]) -> str:
             "",
             "| | flagged | not flagged |",
             "|---|---|---|",
-            f"| actually positive | {c['tp']} | {c['fn']} |",
-            f"| actually negative | {c['fp']} | {c['tn']} |",
+            *[
+                f"| {row['']} | {row['flagged']} | {row['not flagged']} |"
+                for row in confusion_rows(c, result["positive_class"])
+            ],
         ]
     return "\n".join(lines) + "\n"
 
@@ -253,7 +256,10 @@ def _write_html(paths: Paths, result: dict, money_cfg: dict, figure: str) -> Non
         sections.append(
             (
                 f"Decisions at the deployed threshold {result['threshold']:.2f} (test split)",
-                table(confusion_rows(result["confusion_matrix"]), ["", "flagged", "not flagged"]),
+                table(
+                    confusion_rows(result["confusion_matrix"], result["positive_class"]),
+                    ["", "flagged", "not flagged"],
+                ),
             )
         )
     sections.append(("Value by decision threshold", image(figure, "value")))

@@ -6,8 +6,9 @@ The service, batch scoring, the container and the business report all load throu
 ``load_deployment``, so they serve and value the same model at the same threshold, and a
 model that failed the gate (or a retrained one not yet promoted) is never served.
 
-A tracker in ``modeling/trackers/`` that defines ``deployment(paths)`` is a model registry
-(the mlscaffold-mlflow plugin adds one): then the registry says what is deployed.
+A tracker in ``modeling/trackers/`` that defines ``deployment(paths) -> Deployment | None``
+is a model registry (the mlscaffold-mlflow plugin adds one): when it answers, the registry
+says what is deployed; it raises ProjectError when its store holds no promoted model.
 """
 
 from __future__ import annotations
@@ -99,14 +100,21 @@ def read_record(paths: Paths) -> dict[str, Any] | None:
 
 def load_deployment(paths: Paths) -> Deployment:
     """The promoted model with its record; ProjectError when nothing was promoted."""
-    found = registries()
-    if found:  # a registry is the truth when there is one: no fallback to local files
-        return found[0].deployment(paths)
+    for registry in registries():
+        # A registry that answers is the truth; None means it has no store to ask here.
+        found = registry.deployment(paths)
+        if found is not None:
+            return found
     record = read_record(paths)
     if record is None:
         raise ProjectError(
             "no model has been promoted (models/promoted.json is missing): run `make promote`; "
             "only a model that passes the gate is served"
+        )
+    if "model_sha256" not in record:
+        raise ProjectError(
+            "models/promoted.json predates deployment records (no model file or hash): "
+            "run `make promote` to record the model to serve"
         )
     path = paths.models / record["model_file"]
     if not path.is_file() or sha256(path) != record["model_sha256"]:

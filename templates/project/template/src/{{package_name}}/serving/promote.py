@@ -62,7 +62,7 @@ def promote(paths: Paths) -> dict[str, Any]:
         )
     current = read_record(paths)
     if current is not None and current["model_version"] != report["model_version"]:
-        value = current["gate"]["value"]
+        value = current.get("gate", current)["value"]  # older records kept it at the top
         better = model >= value if HIGHER_IS_BETTER[metric] else model <= value
         if not better:
             raise ProjectError(

@@ -3,22 +3,39 @@
 By default the store is local, inside the project (models/mlflow/: a SQLite database and
 an artifact folder, ignored by git); set MLFLOW_TRACKING_URI, or `tracking_uri` in
 configs/mlflow.toml, to use the team's MLflow server instead.
+
+The registry is the truth of what is deployed: `promote` registers the model and points
+the alias at it, with its promotion record (threshold, schema) attached, and the service,
+batch scoring and the business report load the version the alias names (``deployment``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
 import joblib
 import mlflow
 from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 
 from ...config import Paths
 from ...data import load_split
+from ...errors import ProjectError
+from ...serving.deployment import RECORD, Deployment
+from ..artifacts import Artifact
 
 STORE = "mlflow"
+# Read once, before anything here runs: mlflow.set_tracking_uri writes this variable too, and
+# a later read would take one project's store for the team's server.
+SERVER_ENV = os.environ.get("MLFLOW_TRACKING_URI")
+# Loading the deployed model prints a download bar per artifact, even from the local store,
+# into every pipeline step's output; a setting of the user's own wins.
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+# Where each registered version's promotion record is kept, in its run's artifacts.
+PROMOTION = f"promotion/{RECORD}"
 
 
 def configure(paths: Paths) -> tuple[dict[str, Any], str]:
@@ -26,7 +43,7 @@ def configure(paths: Paths) -> tuple[dict[str, Any], str]:
     cfg = paths.config("mlflow")["mlflow"]
     store = paths.models / STORE
     local = f"sqlite:///{store / 'mlflow.db'}"
-    uri = os.environ.get("MLFLOW_TRACKING_URI") or cfg.get("tracking_uri") or local
+    uri = SERVER_ENV or cfg.get("tracking_uri") or local
     if uri == local:
         store.mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(uri)
@@ -64,13 +81,37 @@ def record(paths: Paths, event: str, payload: dict[str, Any], metadata: dict[str
         for name, value in payload["metrics"].items():
             client.log_metric(run["run_id"], name, value)
     elif event == "promote":
+        record = json.loads((paths.models / RECORD).read_text())
+        client.log_dict(run["run_id"], record, PROMOTION)
         version = mlflow.register_model(run["model_uri"], cfg["registered_model"])
+        for key in ("model_version", "threshold", "promoted_at"):
+            client.set_model_version_tag(
+                cfg["registered_model"], version.version, key, str(record[key])
+            )
         client.set_registered_model_alias(cfg["registered_model"], cfg["alias"], version.version)
         return version.version
     return None
 
 
-def promoted_model(paths: Paths):
-    """The model the registry's alias points at, loaded through MLflow."""
-    cfg, _ = configure(paths)
-    return mlflow.sklearn.load_model(f"models:/{cfg['registered_model']}@{cfg['alias']}")
+def deployment(paths: Paths) -> Deployment | None:
+    """The version the alias names, with its promotion record: what is deployed.
+
+    None when there is no registry to ask: no server configured and no local store (a
+    container image, which carries models/promoted.json and the model it names).
+    """
+    cfg = paths.config("mlflow")["mlflow"]
+    server = SERVER_ENV or cfg.get("tracking_uri")
+    if not server and not (paths.models / STORE / "mlflow.db").is_file():
+        return None
+    configure(paths)
+    name, alias = cfg["registered_model"], cfg["alias"]
+    try:
+        version = MlflowClient().get_model_version_by_alias(name, alias)
+    except MlflowException:
+        raise ProjectError(
+            f"no version of {name!r} has the alias {alias!r} in the MLflow registry at "
+            f"{mlflow.get_tracking_uri()}: run `make promote`"
+        ) from None
+    record = mlflow.artifacts.load_dict(f"runs:/{version.run_id}/{PROMOTION}")
+    model = mlflow.sklearn.load_model(f"models:/{name}@{alias}")
+    return Deployment(record, Artifact(model, None, record["metadata"]))
