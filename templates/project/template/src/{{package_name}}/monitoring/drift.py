@@ -216,8 +216,9 @@ def simulate(current: pd.DataFrame, reference: pd.DataFrame, cfg: dict[str, Any]
 
 def run(paths: Paths, current_path: Path | None = None, simulate_shift: bool = False):
     cfg = paths.config("monitoring")["drift"]
+    train = load_split(paths, "train")
     features = list(load_schema(paths)["features"])
-    reference = load_split(paths, "train")[features]
+    reference = train[features]
     current = read_current(current_path) if current_path else load_split(paths, "test")
     missing = sorted(set(features) - set(current.columns))
     if missing:
