@@ -115,7 +115,13 @@ def compare(frame, target: str, features, project, model_cfg) -> dict[str, Any]:
         estimators[name] = build_model(model_cfg["model"], features, problem_type, name)
     results = {}
     for name, estimator in estimators.items():
-        scores = cross_val_score(estimator, X, y, cv=cv, scoring=SCORERS[metric])
+        try:
+            scores = cross_val_score(estimator, X, y, cv=cv, scoring=SCORERS[metric])
+        except ValueError as error:  # e.g. fewer cases of a class than folds
+            raise ProjectError(
+                f"cross-validating {name} failed ({error}): lower cv_folds in "
+                "configs/model.toml, or add rows"
+            ) from None
         # Scorers maximize, so errors are negated; report them as the metric reads.
         scores = -scores if SCORERS[metric].startswith("neg_") else scores
         results[name] = {
