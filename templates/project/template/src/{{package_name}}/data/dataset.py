@@ -49,8 +49,8 @@ def read_file(path: Path) -> pd.DataFrame:
         raise ProjectError(f"{path.name}: data must be a .csv or .parquet file")
     try:
         return READERS[path.suffix](path)
-    except ImportError as error:
-        raise ProjectError(f"reading {path.name} needs {error.name}: pip install pyarrow") from None
+    except ImportError:  # pandas reads Parquet through pyarrow, which it does not install
+        raise ProjectError(f"reading {path.name} needs pyarrow: pip install pyarrow") from None
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as error:
         raise ProjectError(f"{path.name} cannot be read: {error}") from None
 
