@@ -104,3 +104,13 @@ def add_window(paths: Paths, frame: pd.DataFrame) -> dict[str, Any]:
     manifest["data_sha256"] = data_version(manifest)
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
     return window
+
+
+def remove_window(paths: Paths, window: dict[str, Any]) -> None:
+    """Undo ``add_window``: a retraining that failed leaves the raw data as it was."""
+    manifest_path = paths.raw / MANIFEST
+    manifest = json.loads(manifest_path.read_text())
+    manifest["windows"] = [w for w in manifest["windows"] if w["sha256"] != window["sha256"]]
+    manifest["data_sha256"] = data_version(manifest)
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+    (paths.raw / window["file"]).unlink(missing_ok=True)

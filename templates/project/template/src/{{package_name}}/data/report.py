@@ -88,7 +88,7 @@ def write_report(
         {"check": "rows without a label dropped", "result": summary["unlabelled_dropped"]},
         {"check": "duplicate rows dropped", "result": summary["duplicates_dropped"]},
         {
-            "check": "held-out values unseen in training (new categories, new gaps)",
+            "check": "held-out values training did not show (new categories, gaps, range)",
             "result": summary["unseen_values"],
         },
         {"check": "rows shared between splits", "result": 0},

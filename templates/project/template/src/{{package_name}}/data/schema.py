@@ -154,9 +154,10 @@ def validate(
     """Every way ``frame`` breaks the schema, each naming the column (and row).
 
     ``allow_unseen`` lets through what training did not show but the model handles: a new
-    category, or a gap in a column that had none. The data stage allows them in the held-out
-    splits, where they are a fact of the data (counted in the data report); the service and
-    batch scoring do not, as there they are a question for the data's owner."""
+    category, a gap in a column that had none, a number past the allowed range. The data
+    stage allows them in the held-out splits, where they are a fact of the data (counted in
+    the data report); the service and batch scoring do not, as there they are a question for
+    the data's owner."""
     problems = []
     features = schema["features"]
     target = schema["target"]["name"]
@@ -211,7 +212,9 @@ def _check_column(
         for i in present.index[not_numbers][:5]
     ]
     numbers = numbers[~not_numbers]
-    outside = (numbers < spec["min"]) | (numbers > spec["max"]) | ~np.isfinite(numbers)
+    outside = ~np.isfinite(numbers)
+    if not allow_unseen:
+        outside |= (numbers < spec["min"]) | (numbers > spec["max"])
     problems += [
         f"row {i}: {column!r} = {numbers[i]:g} is outside [{spec['min']:g}, {spec['max']:g}]"
         for i in numbers.index[outside][:5]
@@ -228,7 +231,8 @@ def raise_problems(problems: list[str], what: str) -> None:
 
 
 def unseen(frame: pd.DataFrame, schema: dict[str, Any]) -> int:
-    """How many values of ``frame`` training did not show: new categories, new gaps."""
+    """How many values of ``frame`` training did not show: new categories, new gaps, numbers
+    past the allowed range."""
     count = 0
     for column, spec in schema["features"].items():
         values = frame[column]
@@ -236,4 +240,7 @@ def unseen(frame: pd.DataFrame, schema: dict[str, Any]) -> int:
             count += int(values.isna().sum())
         if spec["dtype"] == "category":
             count += int((~as_text(values.dropna()).isin(spec["values"])).sum())
+        else:
+            numbers = pd.to_numeric(values, errors="coerce")
+            count += int(((numbers < spec["min"]) | (numbers > spec["max"])).sum())
     return count

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy.stats import rankdata
 
-from .metrics import HIGHER_IS_BETTER
+from .artifacts import Artifact
+from .metrics import HIGHER_IS_BETTER, positive_mask
 
 
 def _auc(positive: np.ndarray, scores: np.ndarray) -> np.ndarray:
@@ -111,3 +113,32 @@ def check(report: dict[str, Any], cfg: dict[str, Any]) -> Verdict:
         f"{shown}, which does not lie above {cfg['gate_min_improvement']}: the test split "
         "cannot tell the model from the baseline",
     )
+
+
+def against_promoted(
+    candidate: Artifact, promoted: Artifact, test: pd.DataFrame, cfg: dict[str, Any]
+) -> Verdict:
+    """Whether ``candidate`` may replace the promoted model: both are scored on the same test
+    rows, and the candidate is refused only when the whole interval of its improvement lies
+    below zero. Point estimates from two different test splits (after retraining on new data
+    the split changes) would refuse a model over noise."""
+    if not set(promoted.features) <= set(test.columns):
+        return Verdict(True, "the promoted model takes other features: not compared")
+    truth = test[candidate.metadata["target"]]
+    if candidate.classification:
+        truth = positive_mask(truth, candidate.metadata["positive_label"])
+    interval = improvement_interval(
+        np.asarray(truth, dtype=float),
+        candidate.scores(test),
+        promoted.scores(test),
+        cfg["gate_metric"],
+        cfg,
+    )
+    shown = (
+        f"its {interval['metric']} improvement over the promoted model on the same "
+        f"{len(test)} test rows is {interval['improvement']:+.4f}, "
+        f"{interval['confidence']:.0%} interval [{interval['low']:+.4f}, {interval['high']:+.4f}]"
+    )
+    if interval["high"] < 0:
+        return Verdict(False, f"{shown}: it is worse than the model it would replace")
+    return Verdict(True, shown)

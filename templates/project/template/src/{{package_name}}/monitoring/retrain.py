@@ -12,7 +12,7 @@ from typing import Any
 from ..config import Paths
 from ..data import run as build_data
 from ..data.dataset import read_file
-from ..data.ingest import add_window
+from ..data.ingest import add_window, remove_window
 from ..errors import ProjectError
 from ..modeling.evaluate import evaluate
 from ..modeling.train import train
@@ -28,9 +28,13 @@ def retrain(paths: Paths, window_path: Path) -> dict[str, Any]:
     if target not in frame.columns or frame[target].isna().all():
         raise ProjectError(f"{window_path} has no labels in {target!r}: retraining needs them")
     window = add_window(paths, frame)
-    summary = build_data(paths)
-    metadata = train(paths)
-    report = evaluate(paths)
+    try:
+        summary = build_data(paths)
+        metadata = train(paths)
+        report = evaluate(paths)
+    except ProjectError:
+        remove_window(paths, window)
+        raise
     return {
         "window": window,
         "train_rows": summary["train_rows"],
