@@ -42,6 +42,8 @@ def check(paths: Paths, labelled: pd.DataFrame) -> dict[str, Any]:
     if artifact.classification:
         truth = positive_mask(truth, artifact.metadata["positive_label"])
     truth = np.asarray(truth, dtype=float)
+    if metric == "roc_auc" and len(np.unique(truth)) < 2:
+        raise ProjectError("the labelled rows hold one class only: ROC AUC needs both")
     scores = artifact.scores(labelled)
     rng = np.random.default_rng(cfg["seed"])
     rows = rng.integers(0, len(truth), (cfg["resamples"], len(truth)))
