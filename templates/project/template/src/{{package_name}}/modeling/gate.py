@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
+from ..errors import ProjectError
 from .artifacts import Artifact
 from .metrics import HIGHER_IS_BETTER, positive_mask
 
@@ -73,6 +74,11 @@ def improvement_interval(
     # In chunks: resamples x rows of a large test split would not fit in memory at once.
     samples = np.concatenate([improvement(chunk) for chunk in np.array_split(rows, 20)])
     samples = samples[~np.isnan(samples)]
+    if len(samples) == 0:
+        raise ProjectError(
+            f"{metric} cannot be computed on these {len(truth)} rows (one class only?): "
+            "the test split needs cases of both classes"
+        )
     alpha = (1 - cfg["gate_confidence"]) / 2
     low, high = np.quantile(samples, [alpha, 1 - alpha])
     return {
