@@ -5,30 +5,69 @@ from __future__ import annotations
 from typing import Any
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from ..config import Paths
 from ..reporting import image, save_figure, table, write_html
+from .schema import as_text
+
+COLUMNS = ["variable", "kind", "missing", "distinct", "mean", "std", "min", "max", "association"]
 
 
-def variable_rows(frame: pd.DataFrame, target: str) -> list[dict[str, Any]]:
-    numeric = frame.select_dtypes("number")
-    correlation = numeric.corr()[target].drop(target).abs() if target in numeric else None
+def target_numbers(frame: pd.DataFrame, schema: dict[str, Any]) -> pd.Series:
+    """The target as numbers; for classification, 1 for one of the two labels."""
+    target = frame[schema["target"]["name"]]
+    if "values" not in schema["target"]:
+        return target.astype(float)
+    return (as_text(target) == str(schema["target"]["values"][-1])).astype(float)
+
+
+def association(values: pd.Series, kind: str, target: pd.Series) -> float | None:
+    """|correlation| with the target for numbers; for categories the correlation ratio (eta),
+    the share of the target's spread explained by the category means. Both lie in [0, 1]."""
+    present = values.notna() & target.notna()
+    if present.sum() < 3 or target[present].std() == 0:
+        return None
+    if kind == "numeric":
+        value = values[present].astype(float).corr(target[present])
+        return None if np.isnan(value) else abs(float(value))
+    groups = target[present].groupby(as_text(values[present]).to_numpy())
+    between = (groups.count() * (groups.mean() - target[present].mean()) ** 2).sum()
+    total = ((target[present] - target[present].mean()) ** 2).sum()
+    return float(np.sqrt(between / total))
+
+
+def variable_rows(frame: pd.DataFrame, schema: dict[str, Any]) -> list[dict[str, Any]]:
+    target = target_numbers(frame, schema)
     rows = []
-    for column in frame.columns.drop(target):
+    for column, spec in schema["features"].items():
         values = frame[column]
+        kind = "categorical" if spec["dtype"] == "category" else "numeric"
+        numeric = kind == "numeric"
         rows.append(
             {
                 "variable": column,
+                "kind": kind,
                 "missing": int(values.isna().sum()),
-                "mean": float(values.mean()) if column in numeric else None,
-                "std": float(values.std()) if column in numeric else None,
-                "min": float(values.min()) if column in numeric else None,
-                "max": float(values.max()) if column in numeric else None,
-                "abs corr with target": None if correlation is None else float(correlation[column]),
+                "distinct": int(values.nunique()),
+                "mean": float(values.mean()) if numeric else None,
+                "std": float(values.std()) if numeric else None,
+                "min": float(values.min()) if numeric else None,
+                "max": float(values.max()) if numeric else None,
+                "association": association(values, kind, target),
             }
         )
-    return sorted(rows, key=lambda r: -(r["abs corr with target"] or 0))
+    return sorted(rows, key=lambda r: -(r["association"] or 0))
+
+
+def _plot(axis, values: pd.Series, title: str) -> None:
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        axis.hist(values.dropna(), bins=30)
+    else:
+        counts = as_text(values).fillna("(missing)").value_counts().head(12)
+        axis.barh(counts.index.astype(str)[::-1], counts.to_numpy()[::-1])
+    axis.set(title=title)
 
 
 def write_report(
@@ -39,39 +78,58 @@ def write_report(
     summary: dict[str, Any],
 ) -> None:
     target = schema["target"]["name"]
-    rows = variable_rows(frame, target)
+    rows = variable_rows(frame, schema)
     general = [{"item": k, "value": v} for k, v in summary.items()]
     quality = [
-        {"check": "missing values", "result": int(frame.isna().sum().sum())},
+        {
+            "check": "missing feature values",
+            "result": int(frame[list(schema["features"])].isna().sum().sum()),
+        },
+        {"check": "rows without a label dropped", "result": summary["unlabelled_dropped"]},
         {"check": "duplicate rows dropped", "result": summary["duplicates_dropped"]},
+        {
+            "check": "held-out values training did not show (new categories, gaps, range)",
+            "result": summary["unseen_values"],
+        },
         {"check": "rows shared between splits", "result": 0},
         {"check": "schema violations", "result": 0},
     ]
+    ignored = [
+        {"column": c, "why it is not a feature": why} for c, why in schema["ignored"].items()
+    ]
     figure, axes = plt.subplots(1, 3, figsize=(12, 3))
-    frame[target].plot.hist(ax=axes[0], bins=30, title=f"target: {target}")
+    _plot(axes[0], frame[target], f"target: {target}")
     for axis, row in zip(axes[1:], rows[:2], strict=False):
-        frame[row["variable"]].plot.hist(ax=axis, bins=30, title=row["variable"])
+        _plot(axis, frame[row["variable"]], row["variable"])
     encoded = save_figure(figure, paths.figures / "data-distributions.png")
-    columns = ["variable", "missing", "mean", "std", "min", "max", "abs corr with target"]
     write_html(
         paths.reports / "data-report.html",
         "Data report",
         [
             ("General summary", table(general, ["item", "value"])),
             ("Data quality", table(quality, ["check", "result"])),
+            (
+                "Columns that are not features",
+                table(ignored, ["column", "why it is not a feature"]),
+            ),
             ("Target and strongest variables", image(encoded, "distributions")),
-            ("Variables, ranked by correlation with the target", table(rows, columns)),
+            ("Features, ranked by association with the target", table(rows, COLUMNS)),
         ],
     )
     lines = ["# Data report", "", "## General summary", ""]
     lines += [f"- {item['item']}: {item['value']}" for item in general]
     lines += ["", "## Data quality", ""]
     lines += [f"- {item['check']}: {item['result']}" for item in quality]
-    lines += ["", "## Variables ranked by correlation with the target", ""]
-    lines += ["| variable | missing | mean | std | abs corr |", "|---|---|---|---|---|"]
+    lines += ["", "## Columns that are not features", ""]
+    lines += [f"- {c}: {why}" for c, why in schema["ignored"].items()] or ["- none"]
+    lines += ["", "## Features ranked by association with the target", ""]
     lines += [
-        f"| {r['variable']} | {r['missing']} | {_num(r['mean'])} | {_num(r['std'])} "
-        f"| {_num(r['abs corr with target'])} |"
+        "| variable | kind | missing | mean | std | association |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['variable']} | {r['kind']} | {r['missing']} | {_num(r['mean'])} | {_num(r['std'])} "
+        f"| {_num(r['association'])} |"
         for r in rows
     ]
     (paths.reports / "data-report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
@@ -16,6 +17,24 @@ def drop_duplicates(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, int
     return unique, len(frame) - len(unique)
 
 
+def event_times(values: pd.Series) -> np.ndarray:
+    """Numbers (e.g. epoch seconds) as they are; text as dates, every one of which must parse."""
+    if pd.api.types.is_numeric_dtype(values):
+        times = values.to_numpy(dtype=float)
+        unreadable = np.isnan(times)
+    else:
+        parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+        unreadable = parsed.isna().to_numpy()
+        times = parsed.to_numpy(dtype="datetime64[ns]").astype("int64")
+    if unreadable.any():
+        rows = list(values.index[unreadable][:5])
+        raise ProjectError(
+            f"time_column {values.name!r} has {int(unreadable.sum())} value(s) that are not "
+            f"times (rows {rows}): fix or drop those rows in the source"
+        )
+    return times
+
+
 def split(frame: pd.DataFrame, project: dict[str, Any]) -> dict[str, pd.DataFrame]:
     data = project["data"]
     seed = project["project"]["random_seed"]
@@ -25,7 +44,7 @@ def split(frame: pd.DataFrame, project: dict[str, Any]) -> dict[str, pd.DataFram
         if time_column not in frame.columns:
             raise ProjectError(f"time_column {time_column!r} is not a column of the data")
         # Train on the past, validate and test on the future, as the model will be used.
-        ordered = frame.sort_values(time_column, kind="stable").reset_index(drop=True)
+        ordered = frame.iloc[np.argsort(event_times(frame[time_column]), kind="stable")]
         n_test = round(len(ordered) * test_size)
         rest, test = ordered.iloc[: len(ordered) - n_test], ordered.iloc[len(ordered) - n_test :]
         n_valid = round(len(rest) * valid_size)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -9,12 +10,24 @@ from typing import Any
 import joblib
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from ..config import Paths
 from ..errors import ProjectError
 
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
+# Below this many rows, gradient boosting runs on one thread: OpenMP's threads cost more than
+# they save on small data, and on a busy machine their waiting turned a 0.4 s fit into 5 s and
+# a one-row prediction into 170 ms.
+THREADED_ROWS = 20_000
+
+
+def threads_for(rows: int):
+    """A context in which scikit-learn's OpenMP code uses threads only for large data."""
+    if rows >= THREADED_ROWS:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="openmp")
 
 
 @dataclass
@@ -35,10 +48,11 @@ class Artifact:
         """Probability of the positive class (classification) or the prediction."""
         estimator = self.model if which == "model" else self.baseline
         features = frame[self.features]
-        if not self.classification:
-            return estimator.predict(features)
-        column = list(estimator.classes_).index(self.metadata["positive_label"])
-        return estimator.predict_proba(features)[:, column]
+        with threads_for(len(features)):
+            if not self.classification:
+                return estimator.predict(features)
+            column = list(estimator.classes_).index(self.metadata["positive_label"])
+            return estimator.predict_proba(features)[:, column]
 
 
 def save(paths: Paths, artifact: Artifact) -> None:

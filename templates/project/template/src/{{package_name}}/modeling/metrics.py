@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pandas as pd
 from sklearn import metrics
+
+from ..data.schema import as_text
 
 # For each metric: does a higher value mean a better model?
 HIGHER_IS_BETTER = {
@@ -17,6 +22,11 @@ HIGHER_IS_BETTER = {
     "rmse": False,
     "r2": True,
 }
+
+
+def positive_mask(truth: pd.Series | np.ndarray, positive_label: Any) -> np.ndarray:
+    """True where the label is the positive class; 1, 1.0 and "1" are the same label."""
+    return (as_text(pd.Series(np.asarray(truth))) == str(positive_label)).to_numpy()
 
 
 def classification_metrics(positive: np.ndarray, scores: np.ndarray, threshold: float = 0.5):
@@ -39,10 +49,3 @@ def regression_metrics(truth: np.ndarray, predicted: np.ndarray):
         "rmse": float(np.sqrt(metrics.mean_squared_error(truth, predicted))),
         "r2": float(metrics.r2_score(truth, predicted)),
     }
-
-
-def beats(model: dict, baseline: dict, metric: str, margin: float) -> bool:
-    """Whether the model is better than the baseline by at least ``margin`` on ``metric``."""
-    if HIGHER_IS_BETTER[metric]:
-        return model[metric] >= baseline[metric] + margin
-    return model[metric] <= baseline[metric] - margin

@@ -8,13 +8,15 @@ import numpy as np
 
 from ..business.value import break_even_precision, required_recall
 from ..config import Paths
-from ..data.dataset import load_bundled
+from ..data.dataset import load_source
 
 
 def analyse(paths: Paths) -> dict[str, Any]:
     project = paths.config("project")
     data = project["data"]
-    frame = load_bundled(data["dataset"], data["target"])
+    # The configured data, own or bundled; rows without an outcome say nothing about costs.
+    frame, _ = load_source(paths, data)
+    frame = frame[frame[data["target"]].notna()]
     target = frame[data["target"]].to_numpy()
     if project["project"]["problem_type"] == "regression":
         cost = project["costs"]["per_unit_error"]

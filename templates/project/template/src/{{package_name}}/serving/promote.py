@@ -1,10 +1,11 @@
 """The quality gate, and the deployment record it writes.
 
-A model is promoted only when it beats the baseline, and the model currently promoted, on
-the gate metric. Promotion copies it to models/promoted.joblib and records in
-models/promoted.json what is now deployed: the model, its hash, metrics and input schema,
-and the decision threshold with the lowest cost on the validation split. Nothing else
-writes that record; everything that serves or values predictions reads it.
+A model is promoted only when it beats the baseline over the whole interval of the gate
+(modeling/gate.py), and is not worse than the model currently promoted on the same test
+rows. Promotion copies it to models/promoted.joblib and records in models/promoted.json what
+is now deployed: the model, its hash, metrics and input schema, and the decision threshold
+with the lowest cost on the validation split. Nothing else writes that record; everything
+that serves or values predictions reads it.
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ from ..business.value import cost_optimal_threshold
 from ..config import Paths
 from ..data import load_schema, load_split
 from ..errors import ProjectError
-from ..modeling import tracking
+from ..modeling import gate, tracking
 from ..modeling.artifacts import MODEL_FILE, Artifact, load
-from ..modeling.metrics import HIGHER_IS_BETTER, beats
-from .deployment import ARTIFACT, RECORD, read_record, sha256
+from .deployment import ARTIFACT, RECORD, load_deployment, read_record, sha256
 
 THRESHOLD_RULE = "lowest cost per 1,000 validation cases, costs from configs/project.toml"
 
@@ -46,12 +46,13 @@ def promote(paths: Paths) -> dict[str, Any]:
         raise ProjectError(f"{metrics_path} is missing: run `make evaluate` first")
     report = json.loads(metrics_path.read_text())
     evaluation = paths.config("model")["evaluation"]
-    metric, margin = evaluation["gate_metric"], float(evaluation["gate_margin"])
+    metric = evaluation["gate_metric"]
     model, baseline = report["model"][metric], report["baseline"][metric]
-    if not beats(report["model"], report["baseline"], metric, margin):
+    verdict = gate.check(report, evaluation)
+    if not verdict.passed:
         raise ProjectError(
-            f"model {report['model_version']} is not promoted: its {metric} {model:.4f} does not "
-            f"beat the baseline's {baseline:.4f} by {margin}; models/promoted.json is unchanged"
+            f"model {report['model_version']} is not promoted: {verdict.reason}; "
+            "models/promoted.json is unchanged"
         )
     artifact = load(paths)
     if report["model_version"] != artifact.metadata["model_version"]:
@@ -61,19 +62,21 @@ def promote(paths: Paths) -> dict[str, Any]:
         )
     current = read_record(paths)
     if current is not None and current["model_version"] != report["model_version"]:
-        value = current.get("gate", current)["value"]  # older records kept it at the top
-        better = model >= value if HIGHER_IS_BETTER[metric] else model <= value
-        if not better:
-            raise ProjectError(
-                f"model {report['model_version']} is not promoted: its {metric} {model:.4f} is "
-                f"worse than the promoted model's {value:.4f}"
-            )
+        promoted = load_deployment(paths).artifact
+        versus = gate.against_promoted(artifact, promoted, load_split(paths, "test"), evaluation)
+        if not versus.passed:
+            raise ProjectError(f"model {report['model_version']} is not promoted: {versus.reason}")
     record = {
         "model_version": report["model_version"],
         "model_file": ARTIFACT,
         "model_sha256": "",
         "promoted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "gate": {"metric": metric, "value": model, "baseline": baseline, "margin": margin},
+        "gate": {
+            "metric": metric,
+            "value": model,
+            "baseline": baseline,
+            "interval": report["gate"],
+        },
         "threshold": decision_threshold(paths, artifact),
         "threshold_rule": THRESHOLD_RULE if artifact.classification else None,
         "metrics": {"model": report["model"], "baseline": report["baseline"]},

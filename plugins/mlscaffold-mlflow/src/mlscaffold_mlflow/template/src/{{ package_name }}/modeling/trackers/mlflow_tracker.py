@@ -17,6 +17,7 @@ from typing import Any
 
 import joblib
 import mlflow
+import skops.io
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
@@ -71,7 +72,13 @@ def record(paths: Paths, event: str, payload: dict[str, Any], metadata: dict[str
             # An explicit signature documents the model's input and output for consumers.
             features = load_split(paths, "train")[metadata["features"]].head(50)
             signature = infer_signature(features, model.predict(features))
-            logged = mlflow.sklearn.log_model(model, name="model", signature=signature)
+            # MLflow stores the model with skops, which loads only the types it is told to
+            # trust: those of the model this project has just trained (its preprocessing and
+            # estimators), found by skops itself.
+            trusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
+            logged = mlflow.sklearn.log_model(
+                model, name="model", signature=signature, skops_trusted_types=trusted
+            )
             return {"run_id": mlflow.active_run().info.run_id, "model_uri": logged.model_uri}
     run = metadata.get("tracking", {}).get("mlflow_tracker")
     if run is None:  # trained before the plugin was added: nothing to attach to
