@@ -213,8 +213,13 @@ def installed_cli(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def project_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_venv(tmp_path_factory.mktemp("project-venv") / "venv")
+def project_venv(tmp_path_factory: pytest.TempPathFactory, installed_cli: Path) -> Path:
+    """The projects' virtualenv, holding the same mlscaffold wheel: a project's dev extra
+    requires it, and it is not on the package index this suite may reach."""
+    bin_dir = make_venv(tmp_path_factory.mktemp("project-venv") / "venv")
+    (wheel,) = (installed_cli.parents[2] / "dist").glob("ml_lifecycle_scaffold-*.whl")
+    run([bin_dir / "python", "-m", "pip", "install", "--quiet", wheel], cwd=wheel.parent)
+    return bin_dir
 
 
 def project_env(bin_dir: Path) -> dict[str, str]:
