@@ -360,3 +360,54 @@ def test_a_copier_answers_file_is_accepted_as_data_file(runner, tmp_path, make_t
     result = new(runner, tmp_path / "other", "--defaults", "--template", template,
                  "-d", "_src_path=x")  # fmt: skip
     assert result.exit_code == 1 and "'_src_path' is reserved" in result.stderr
+
+
+def test_on_a_terminal_a_refused_recorded_answer_is_asked_again(tmp_path, make_template):
+    from test_cli_habits import in_terminal
+
+    v1 = (
+        "_subdirectory: template\n"
+        "flavour:\n  choices: [vanilla, lemon]\n  default: vanilla\n"
+        "size:\n  default: big\n"
+    )
+    template = make_template(
+        copier_yml=v1, files={"a.txt.jinja": "{{ flavour }} {{ size }}\n"}, tags={"v1": {}}
+    )
+    project = tmp_path / "demo"
+    env = {"TERM": "dumb"}  # plain prompts, as test_cli_habits reads them
+    code, output = in_terminal(
+        "new", str(project), "--defaults", "--template", str(template),
+        "-d", "flavour=lemon", "-d", "size=small", cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert code == 0, output
+    (template / "copier.yml").write_text(v1.replace("lemon", "mint"))
+    commit(template, "v2")
+    # Only the question whose answer no longer fits is asked; `size` keeps its answer.
+    code, output = in_terminal("update", str(project), cwd=tmp_path, env=env, answers=("2",))
+    assert code == 0, output
+    assert "flavour\r\n  1. vanilla (default)\r\n  2. mint\r\n" in output
+    assert "size" not in output.split("Choose")[1]
+    assert "the recorded answer 'lemon' to 'flavour' does not fit" in output
+    assert (project / "a.txt").read_text() == "mint small\n"
+
+
+def test_plugins_see_the_project_folder_too(runner, tmp_path, make_template, register_plugin):
+    from types import SimpleNamespace
+
+    from mlscaffold import hookimpl
+
+    layer = tmp_path / "acme-layer"
+    layer.mkdir()
+    (layer / "ACME.md.jinja").write_text("{{ _folder_name }} {{ acme_team }}\n")
+    questions = {"acme_team": {"type": "str", "default": "{{ _folder_name }}-team"}}
+    register_plugin(
+        SimpleNamespace(
+            mlscaffold_templates=hookimpl(lambda: [layer]),
+            mlscaffold_questions=hookimpl(lambda: questions),
+        ),
+        "acme",
+    )
+    result = new(runner, tmp_path / "demo", "--defaults", "--template", make_template(),
+                 "--plugin", "acme")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "demo" / "ACME.md").read_text() == "demo demo-team\n"
