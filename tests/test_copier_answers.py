@@ -411,3 +411,23 @@ def test_plugins_see_the_project_folder_too(runner, tmp_path, make_template, reg
                  "--plugin", "acme")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert (tmp_path / "demo" / "ACME.md").read_text() == "demo demo-team\n"
+
+
+def test_a_plugins_recorded_answer_that_no_longer_fits_falls_back_too(
+    runner, tmp_path, make_template, register_plugin
+):
+    from types import SimpleNamespace
+
+    from mlscaffold import hookimpl
+
+    questions = {"acme_level": {"type": "str", "choices": ["low", "high"], "default": "low"}}
+    register_plugin(SimpleNamespace(mlscaffold_questions=hookimpl(lambda: questions)), "acme")
+    project = tmp_path / "demo"
+    result = new(runner, project, "--defaults", "--template", make_template(tags={"v1": {}}),
+                 "--plugin", "acme", "-d", "acme_level=high")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    questions["acme_level"]["choices"] = ["low", "medium"]
+    result = update(runner, project, "--defaults")
+    assert result.exit_code == 0, result.output
+    assert "the recorded answer 'high' to 'acme_level' does not fit" in result.stderr
+    assert read_state(project).answers["acme_level"] == "low"

@@ -110,10 +110,12 @@ def render(
             project=project or destination,
         )  # fmt: skip
         if plugin_questions:
-            given = {**recorded, **data}
-            asked = _ask(plugin_questions, given, answers, defaults, user_defaults,
-                         interactive, trust, project=project or destination)  # fmt: skip
+            asked, fallen = _ask(
+                plugin_questions, data, answers, defaults, user_defaults, interactive, trust,
+                project=project or destination, recorded=recorded,
+            )  # fmt: skip
             answers.update(asked)
+            notes += fallen
         _check_recordable(answers)
         owners = _render_layers(
             destination, plugins, answers, trust, operation, project or destination
@@ -237,12 +239,20 @@ def _no_terminal(unasked: Sequence[str]) -> str:
     )
 
 
-def _copy(*, what: str = "the template", project: Path | None = None, **options: Any) -> Any:
+def _copy(
+    *,
+    what: str = "the template",
+    project: Path | None = None,
+    recorded: Mapping[str, Any] | None = None,
+    **options: Any,
+) -> Any:
     """``copier.run_copy`` into a new, empty folder; returns copier's worker. ``project``
-    is the real project's folder, as the template is to see it."""
+    is the real project's folder, as the template is to see it; ``recorded`` its past
+    answers (copier's last answers)."""
     worker = _worker(**options)
     if project is not None:
         worker.__dict__["_project"] = Path(os.path.abspath(project))
+    worker.__dict__["_recorded"] = dict(recorded or {})
     _run(worker, what)
     return worker
 
@@ -498,9 +508,12 @@ def _ask(
     interactive: bool = True,
     trust: bool = False,
     project: Path | None = None,
-) -> dict[str, Any]:
+    recorded: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], list[str]]:
     """Ask the plugins' questions with copier, so they get its prompts and validation;
-    like the plugins' template layers, they read the machine only with ``trust``."""
+    like the plugins' template layers, they read the machine only with ``trust``.
+    ``recorded`` answers are taken as ``render`` takes the template's. Returns the
+    answers and a note for each recorded one that no longer fits."""
     import yaml
 
     with tempfile.TemporaryDirectory(prefix="mlscaffold-questions-") as folder:
@@ -509,13 +522,16 @@ def _ask(
         config = {"_subdirectory": "empty", **questions}
         (root / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
         given = {k: v for k, v in data.items() if k in questions}
+        last = {k: v for k, v in (recorded or {}).items() if k in questions and k not in given}
         try:
             worker = _copy(
                 what="plugin questions",
                 project=project,
+                recorded=last,
                 src_path=str(root),
                 dst_path=root / "out",
                 data={**answers, **given},
+                skip_answered=True,
                 # Without a terminal copier cannot prompt: as for the template's questions,
                 # render with the defaults and refuse below what was left unanswered.
                 defaults=defaults or not interactive,
@@ -523,14 +539,16 @@ def _ask(
                 unsafe=trust,
                 quiet=True,
             )
-            unasked = [q for q in questions if q not in given and q not in worker.answers.hidden]
+            answered = {*given, *last, *worker.answers.hidden}
+            unasked = [q for q in questions if q not in answered]
             if unasked and not defaults and not interactive:
                 raise MlscaffoldError(_no_terminal(unasked))
-            return _remembered(worker, questions)
+            remembered = _remembered(worker, questions)
+            return remembered, _fallen_back(worker, last, remembered)
         except MlscaffoldError:
             raise
         except Exception as error:
-            explained = _explain(error, "plugin questions", data=given)
+            explained = _explain(error, "plugin questions", data=given, recorded=last)
             if explained is error:
                 raise
             raise explained from None
