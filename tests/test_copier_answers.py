@@ -431,3 +431,18 @@ def test_a_plugins_recorded_answer_that_no_longer_fits_falls_back_too(
     assert result.exit_code == 0, result.output
     assert "the recorded answer 'high' to 'acme_level' does not fit" in result.stderr
     assert read_state(project).answers["acme_level"] == "low"
+
+
+def test_trusted_tasks_of_a_new_project_see_its_name_and_run_where_it_is_rendered(
+    runner, tmp_path, make_template
+):
+    template = make_template(
+        copier_yml=(
+            "_subdirectory: template\nname:\n  default: x\n_tasks:\n"
+            "  - echo {{ _folder_name }} > task.txt\n"
+            "  - test -f {{ _copier_conf.dst_path }}/README.md\n"
+        ),
+    )
+    result = new(runner, tmp_path / "demo", "--defaults", "--trust", "--template", template)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "demo" / "task.txt").read_text() == "demo\n"

@@ -312,8 +312,8 @@ def _fresh_folder_worker() -> type:
         # rendering the real source into the real project rather than a scratch folder:
         # the answers file's `_src_path` and `_commit` (so the project stays updatable,
         # by copier too), `_folder_name` and `_copier_conf.dst_path`. Tasks run in the
-        # scratch folder, so they see it. The project's recorded answers are the last
-        # answers copier reads from its answers file (`subproject.last_answers`).
+        # scratch folder, so their dst_path is that one. The project's recorded answers
+        # are the last answers copier reads from its answers file (`subproject.last_answers`).
         def _answers_to_remember(self) -> Any:
             remembered = dict(super()._answers_to_remember())
             origin = self.__dict__.get("_origin")
@@ -326,9 +326,10 @@ def _fresh_folder_worker() -> type:
         def _render_context(self) -> Any:
             context = super()._render_context()
             project = self.__dict__.get("_project")
-            if project is not None and not self.__dict__.get("_in_tasks"):
+            if project is not None:
                 context["_folder_name"] = project.name
-                context["_copier_conf"]["dst_path"] = PurePath(project)
+                if not self.__dict__.get("_in_tasks"):
+                    context["_copier_conf"]["dst_path"] = PurePath(project)
             return context
 
         @functools.cached_property
