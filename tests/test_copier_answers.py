@@ -446,3 +446,24 @@ def test_trusted_tasks_of_a_new_project_see_its_name_and_run_where_it_is_rendere
     result = new(runner, tmp_path / "demo", "--defaults", "--trust", "--template", template)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "demo" / "task.txt").read_text() == "demo\n"
+
+
+def test_a_removed_plugins_answers_are_not_retired_answers(
+    runner, tmp_path, make_template, register_plugin
+):
+    from types import SimpleNamespace
+
+    from mlscaffold import hookimpl
+
+    questions = {"acme_level": {"type": "str", "default": "low"}}
+    register_plugin(SimpleNamespace(mlscaffold_questions=hookimpl(lambda: questions)), "acme")
+    project = tmp_path / "demo"
+    result = new(runner, project, "--defaults", "--template", make_template(tags={"v1": {}}),
+                 "--plugin", "acme", "-d", "acme_level=high")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["remove", "acme", "--path", str(project)])
+    assert result.exit_code == 0, result.output
+    assert "no longer asks" not in result.stderr
+    state = read_state(project)
+    assert state.retired_answers == {}
+    assert state.removed["acme"]["answers"] == {"acme_level": "high"}
