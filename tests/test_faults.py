@@ -55,7 +55,10 @@ ERRORS = {
 
 def small_template(root: pathlib.Path, version: str) -> None:
     (root / "template" / "docs").mkdir(parents=True, exist_ok=True)
-    (root / "copier.yml").write_text("_subdirectory: template\nproject_name:\n  type: str\n")
+    # The folder name as the default, the way real templates write it.
+    (root / "copier.yml").write_text(
+        '_subdirectory: template\nproject_name:\n  type: str\n  default: "{{ _folder_name }}"\n'
+    )
     (root / "checklists.toml").write_text(
         'schema_version = 1\n[[item]]\nid = "core.data.a"\nstage = "data"\ntitle = "A"\n'
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import shutil
 import subprocess
 import sys
@@ -72,15 +73,21 @@ def test_render_runs_no_git_process_per_file_and_keeps_executable_bits(
     runner, tmp_path, make_template, monkeypatch, register_plugin
 ):
     from copier._main import Worker
+    from copier._subproject import Subproject
     from copier._template import Template
 
     # What render's worker replaces (see render._fresh_folder_worker) must still be what
     # copier calls; if copier renames any of it, this says so.
-    for method in ("_sync_git_index_executable_bit", "_render_string"):
+    methods = ("_sync_git_index_executable_bit", "_render_string", "_answers_to_remember",
+               "_render_context", "run_copy", "_ask", "_execute_tasks")  # fmt: skip
+    for method in methods:
         assert callable(getattr(Worker, method, None)), method
-    for attribute in ("template", "answers_relpath"):
+    for attribute in ("template", "answers_relpath", "subproject"):
         assert isinstance(getattr(Worker, attribute, None), (property, functools.cached_property))
     assert isinstance(getattr(Template, "vcs", None), functools.cached_property)
+    # The project's recorded answers become copier's last answers (its answers file's).
+    assert isinstance(getattr(Subproject, "last_answers", None), functools.cached_property)
+    assert "skip_answered" in inspect.signature(Worker).parameters
     files = {f"pkg/module_{i}.py.jinja": "# {{ project_name }}\n" for i in range(20)}
     template = make_template(files={**files, "run.sh": "#!/bin/sh\necho run\n"})
     (template / "template" / "run.sh").chmod(0o755)
@@ -255,7 +262,8 @@ def test_git_template_at_a_tag(runner, tmp_path, make_template):
         runner, str(dest), "--defaults", "--template", str(template), "--vcs-ref", "v1.0.0"
     )
     assert result.exit_code == 0, result.output
-    assert (dest / "VERSION").read_text() == "one from-git\n"
+    # The template's own default, not the folder name: that stands in for the built-in's only.
+    assert (dest / "VERSION").read_text() == "one x\n"
     state = read_state(dest)
     assert state.template_source == str(template)
     assert state.template_version == "1.0.0"
@@ -263,7 +271,7 @@ def test_git_template_at_a_tag(runner, tmp_path, make_template):
 
     latest = tmp_path / "latest"
     assert new(runner, str(latest), "--defaults", "--template", str(template)).exit_code == 0
-    assert (latest / "VERSION").read_text() == "two latest\n"
+    assert (latest / "VERSION").read_text() == "two x\n"
     assert read_state(latest).template_version == "2.0.0"
 
 

@@ -21,7 +21,8 @@ from mlscaffold.project import create_project
 from mlscaffold.state import read_state
 from mlscaffold.update import update_project
 
-COPIER_V1 = "_subdirectory: template\nproject_name:\n  type: str\n  default: x\n"
+# The folder's name as the default, the way real templates write it.
+COPIER_V1 = '_subdirectory: template\nproject_name:\n  type: str\n  default: "{{ _folder_name }}"\n'
 COPIER_V2 = COPIER_V1 + "team:\n  type: str\n  default: ml-platform\n"
 README_V1 = "# {{ project_name }}\n\nintro\n\nline a\nline b\nline c\n"
 V1: dict[str, str | bytes | None] = {

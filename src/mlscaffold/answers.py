@@ -10,6 +10,9 @@ import yaml
 
 from mlscaffold.errors import MlscaffoldError
 
+# The keys copier writes first in the answers file a template renders.
+COPIER_BOOKKEEPING = {"_src_path", "_commit"}
+
 
 def parse_pairs(pairs: Iterable[str]) -> dict[str, str]:
     data: dict[str, str] = {}
@@ -25,7 +28,8 @@ def parse_pairs(pairs: Iterable[str]) -> dict[str, str]:
 
 
 def load_data_file(path: Path) -> dict[str, Any]:
-    """Answers from a YAML (or JSON) mapping, as copier's ``--data-file`` reads them."""
+    """Answers from a YAML (or JSON) mapping, as copier's ``--data-file`` reads them, or
+    from the answers file of a project copier made."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -56,6 +60,10 @@ def load_data_file(path: Path) -> dict[str, Any]:
             f"--data-file {path} must hold a mapping of question names to answers, "
             "e.g. 'author_name: Ada'"
         )
+    if COPIER_BOOKKEEPING & set(data):
+        # A copier answers file (.copier-answers.yml): its `_` keys are copier's record of
+        # the template, not answers; the rest answers the questions.
+        data = {key: value for key, value in data.items() if not key.startswith("_")}
     check(data, f"--data-file {path}")
     return data
 

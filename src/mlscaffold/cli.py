@@ -279,7 +279,11 @@ def new(
     if plugin is None and interactive and not defaults:
         plugin = _ask_plugins()
     # A spinner only when nothing will be asked: it would draw over copier's prompts.
-    with _working("Rendering the project", quiet=interactive and not defaults), _questions():
+    with (
+        _working("Rendering the project", quiet=interactive and not defaults),
+        _questions(),
+        _template_messages(),
+    ):
         created = create_project(
             dest,
             template=template,
@@ -325,6 +329,18 @@ def _questions():
     from mlscaffold.prompts import plain_questions
 
     return plain_questions()
+
+
+def _template_messages():
+    """The template's own messages (copier's ``_message_before_copy`` and the others), on
+    stderr as copier shows them; none with --quiet."""
+    from contextlib import nullcontext
+
+    if quiet_mode:
+        return nullcontext()
+    from mlscaffold.render import showing_messages
+
+    return showing_messages(lambda text: typer.echo(text, err=True))
 
 
 def _ask_plugins() -> list[str]:
@@ -631,7 +647,7 @@ def _update(path: Path, *, as_json: bool = False, data=None, data_file=None, **o
     answers.update(parse_pairs(data or []))
     interactive = sys.stdin.isatty()
     quiet = interactive and not options.get("defaults")
-    with _working("Rendering and merging", quiet=quiet), _questions():
+    with _working("Rendering and merging", quiet=quiet), _questions(), _template_messages():
         result = update_project(path, data=answers, interactive=interactive, **options)
     for note in result.notes:
         _say(note, label="Note:", colour="yellow", err=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
@@ -14,10 +15,10 @@ from typing import Any
 
 from mlscaffold import __version__, git, interrupts, locks
 from mlscaffold.errors import MlscaffoldError
-from mlscaffold.plugins import PluginInfo
+from mlscaffold.plugins import PluginInfo, namespace
 from mlscaffold.plugins import resolve as resolve_plugins
 from mlscaffold.render import Rendered, render
-from mlscaffold.sources import BUILTIN_PREFIX
+from mlscaffold.sources import BUILTIN_PREFIX, REMOTE
 from mlscaffold.state import STATE_FILE, State, write_state
 
 BUILTIN_TEMPLATE = f"{BUILTIN_PREFIX}project"
@@ -44,10 +45,14 @@ def check_destination(dest: Path) -> None:
             f"{dest} exists and is not empty: choose a new folder, or use `mlscaffold update` "
             "inside an existing project"
         )
-    if not dest.parent.is_dir():
-        raise MlscaffoldError(
-            f"{dest.parent} does not exist: create it first or choose another destination"
-        )
+    # Missing parent folders are created, as copier creates them; one that is a file is not.
+    for parent in dest.absolute().parents:
+        if parent.is_dir():
+            break
+        if parent.exists() or parent.is_symlink():
+            raise MlscaffoldError(
+                f"{parent} exists and is not a folder: choose another destination"
+            )
 
 
 def create_project(
@@ -77,10 +82,12 @@ def create_project(
     """
     check_destination(dest)
     dest = Path(os.path.abspath(dest))
+    template = _recordable_source(template, dest)
     chosen = resolve_plugins(plugins)
     missing_git = use_git and not git.available()
     use_git = use_git and not missing_git
-    outer = git.work_tree_of(dest.parent) if use_git else None
+    existing = next(parent for parent in dest.parents if parent.is_dir())
+    outer = git.work_tree_of(existing) if use_git else None
     if monorepo and not outer:
         raise MlscaffoldError(
             f"--monorepo adds the project to the git repository that holds {dest.parent}, "
@@ -88,9 +95,11 @@ def create_project(
         )
     if monorepo:
         _check_repository_ready(outer)
-    leftovers = interrupts.remove_leftovers(dest.parent, STAGING)
-    staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(dest), dir=dest.parent))
+    created_parents = _make_parents(dest)
+    staging = None
     try:
+        leftovers = interrupts.remove_leftovers(dest.parent, STAGING)
+        staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(dest), dir=dest.parent))
         rendered = render(
             template,
             staging,
@@ -98,9 +107,16 @@ def create_project(
             plugins=[info.name for info in chosen],
             vcs_ref=vcs_ref,
             defaults=defaults,
-            user_defaults={"project_name": dest.name, **git_author_defaults(dest.parent)},
+            # The folder name and git identity stand in for the built-in template's
+            # defaults only: another template's own defaults are its author's choice.
+            user_defaults=(
+                {"project_name": dest.name, **git_author_defaults(dest.parent)}
+                if template.startswith(BUILTIN_PREFIX)
+                else {}
+            ),
             trust=trust,
             interactive=interactive,
+            project=dest,
         )
         state = state_for(template, rendered, chosen)
         write_state(staging, state)
@@ -132,10 +148,45 @@ def create_project(
         with interrupts.critical():  # the project is in place: done, not to be undone
             _move_into_place(staging, dest)
             interrupts.done()
+    except BaseException:
+        _remove(staging)
+        for parent in created_parents:  # the folders made for the project, nearest first
+            with contextlib.suppress(OSError):
+                parent.rmdir()
+        raise
     finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        _remove(staging)
     return created
+
+
+def _remove(staging: Path | None) -> None:
+    if staging is not None and staging.exists():
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _make_parents(dest: Path) -> list[Path]:
+    """Create the missing folders above ``dest``; returns them, nearest first."""
+    missing = []
+    for parent in dest.parents:
+        if parent.is_dir():
+            break
+        missing.append(parent)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+def _recordable_source(template: str, dest: Path) -> str:
+    """The template source as the state file records it: a relative local path is made
+    relative to the project's folder (``update`` reads it from there), so it works from
+    any current folder and records no path of this machine's."""
+    if template.startswith(BUILTIN_PREFIX) or REMOTE.match(template):
+        return template
+    path = Path(template).expanduser()
+    if path.is_absolute() or template.startswith("~") or not path.is_dir():
+        return template  # as given; a missing folder is refused with the path as typed
+    # Both resolved, so `..` steps through the same folders git and the OS see.
+    project = Path(os.path.realpath(dest.parent)) / dest.name
+    return Path(os.path.relpath(os.path.realpath(path), project)).as_posix()
 
 
 # The hidden sibling a project is rendered into, named with the process id so that the
@@ -218,8 +269,31 @@ def _undo_merge_into(root: Path, dest: Path, existed: bool) -> None:
         shutil.rmtree(dest, ignore_errors=True)
 
 
-def state_for(template: str, rendered: Rendered, chosen: Sequence[PluginInfo]) -> State:
-    """What the state file records about a render."""
+def state_for(
+    template: str,
+    rendered: Rendered,
+    chosen: Sequence[PluginInfo],
+    previous: State | None = None,
+) -> State:
+    """What the state file records about a render; ``previous`` is the project's state
+    before an update.
+
+    An answer no question of the new version takes (renamed or removed) is kept under
+    ``[retired_answers]``, with a note added to ``rendered.notes``; answers of plugins
+    the project stops using are not among them (``update`` remembers those apart).
+    """
+    retired = dict(previous.retired_answers) if previous else {}
+    leaving = tuple(namespace(name) for name in (previous.plugins if previous else {})
+                    if name not in {info.name for info in chosen})  # fmt: skip
+    for name, value in rendered.unasked.items():
+        if (leaving and name.startswith(leaving)) or name in retired:
+            continue
+        retired[name] = value
+        rendered.notes.append(
+            f"this version of the template no longer asks {name!r} (renamed or removed): "
+            f"its recorded answer {value!r} is kept under [retired_answers] in {STATE_FILE}; "
+            "a template migration, or -d NEW_NAME=VALUE, carries it to a new question"
+        )
     return State(
         template_source=template,
         template_version=rendered.template_version,
@@ -228,6 +302,7 @@ def state_for(template: str, rendered: Rendered, chosen: Sequence[PluginInfo]) -
         plugins={i.name: {"distribution": i.distribution, "version": i.version} for i in chosen},
         mlscaffold_version=__version__,
         files={path: f.to_data() for path, f in rendered.files.items() if not f.is_default},
+        retired_answers={k: v for k, v in retired.items() if k not in rendered.answers},
     )
 
 

@@ -7,22 +7,24 @@ rendering, the questions and their validation; mlscaffold adds the stage checkli
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from mlscaffold import checklists, git, policies, sandbox
 from mlscaffold.errors import MlscaffoldError
 from mlscaffold.plugins import call as plugin_calls
 from mlscaffold.plugins import namespace, pm
-from mlscaffold.sources import checkout
+from mlscaffold.sources import Checkout, checkout
 from mlscaffold.stages import STAGE_IDS
 from mlscaffold.state import STATE_FILE
 
@@ -35,6 +37,23 @@ class Rendered:
     notes: list[str] = field(default_factory=list)
     files: dict[str, policies.Owned] = field(default_factory=dict)
     migrations: list[Any] = field(default_factory=list)  # the template's copier `_migrations`
+    # Recorded answers no question of this version takes (a question renamed or removed).
+    unasked: dict[str, Any] = field(default_factory=dict)
+
+
+# Who shows the template's messages (copier's ``_message_before_copy`` and the others):
+# the command line, on stderr unless --quiet; nobody by default, as for a library call.
+MESSAGES: ContextVar[Callable[[str], None] | None] = ContextVar("template_messages", default=None)
+
+
+@contextlib.contextmanager
+def showing_messages(show: Callable[[str], None]) -> Iterator[None]:
+    """Within this block, each template message a render shows is passed to ``show``."""
+    token = MESSAGES.set(show)
+    try:
+        yield
+    finally:
+        MESSAGES.reset(token)
 
 
 def render(
@@ -50,16 +69,22 @@ def render(
     trust: bool = False,
     interactive: bool = True,
     operation: str = "new",
+    project: Path | None = None,
 ) -> Rendered:
     """Render ``source`` and the chosen ``plugins`` into the empty folder ``destination``.
 
-    ``data`` answers questions without asking; ``recorded`` too, but an answer to a
-    question the template no longer asks is dropped, not refused (an update reuses the
-    answers a project was made with); ``defaults`` takes the default of every
-    question not answered; ``user_defaults`` replaces a question's default;
-    ``operation`` (new, update, add or remove) is passed on to the plugins' hooks. Raises
-    MlscaffoldError for anything the user can fix; ``destination`` may then hold a partial
-    render, so callers render into a folder they throw away on error.
+    ``data`` answers questions without asking. ``recorded`` holds the project's past
+    answers, taken as copier takes those of its answers file: one the template no longer
+    accepts falls back to the question's default (or is asked again), with a note; one
+    whose question's ``when`` turned false is dropped; one no question takes any more is
+    returned in ``Rendered.unasked``. ``defaults`` takes the default of every question
+    not answered; ``user_defaults`` replaces a question's default; ``operation`` (new,
+    update, add or remove) is passed on to the plugins' hooks. ``project`` is the folder
+    the project is (or will be) in, when ``destination`` is a scratch folder: the
+    template sees it as ``_copier_conf.dst_path`` and ``_folder_name``, and a relative
+    local ``source`` is read from it. Raises MlscaffoldError for anything the user can
+    fix; ``destination`` may then hold a partial render, so callers render into a folder
+    they throw away on error.
     """
     from mlscaffold import answers as checked
 
@@ -75,21 +100,26 @@ def render(
             )
     plugin_questions = _plugin_questions(plugins)
     with tempfile.TemporaryDirectory(prefix="mlscaffold-template-") as workdir:
-        template = checkout(source, vcs_ref, Path(workdir))
-        answers, notes = _render_base(
-            template.path, source, destination,
+        template = checkout(source, vcs_ref, Path(workdir), project)
+        answers, notes, unasked = _render_base(
+            template, source, destination,
             data={k: v for k, v in data.items() if k not in plugin_questions},
             recorded={k: v for k, v in recorded.items() if k not in plugin_questions},
             known={*plugin_questions}, defaults=defaults, user_defaults=user_defaults,
-            trust=trust, interactive=interactive,
+            trust=trust, interactive=interactive, operation=operation,
+            project=project or destination,
         )  # fmt: skip
         if plugin_questions:
-            given = {**recorded, **data}
-            answers.update(
-                _ask(plugin_questions, given, answers, defaults, user_defaults, interactive, trust)
-            )
+            asked, fallen = _ask(
+                plugin_questions, data, answers, defaults, user_defaults, interactive, trust,
+                project=project or destination, recorded=recorded,
+            )  # fmt: skip
+            answers.update(asked)
+            notes += fallen
         _check_recordable(answers)
-        owners = _render_layers(destination, plugins, answers, trust, operation)
+        owners = _render_layers(
+            destination, plugins, answers, trust, operation, project or destination
+        )
         _refuse_git_paths(destination, source)
         _check_size(destination)
         items = _checklist_items(plugins, answers, template.path, operation)
@@ -104,11 +134,12 @@ def render(
     return Rendered(
         answers=answers, template_version=template.version, template_commit=template.commit,
         notes=notes, files=policies.assign(sorted(files), owners, rules), migrations=migrations,
+        unasked=unasked,
     )  # fmt: skip
 
 
 def _render_base(
-    template: Path,
+    template: Checkout,
     source: str,
     destination: Path,
     *,
@@ -119,29 +150,35 @@ def _render_base(
     user_defaults: Mapping[str, Any] | None,
     trust: bool,
     interactive: bool,
-) -> tuple[dict[str, Any], list[str]]:
-    given = {**recorded, **data}
+    operation: str,
+    project: Path,
+) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             worker = _worker(
-                src_path=str(template),
+                src_path=str(template.path),
                 dst_path=destination,
-                data=given,
                 # Without a terminal nothing can be asked: render with the defaults, then
                 # refuse below if a question was left to one the user did not choose.
                 defaults=defaults or not interactive,
+                # A recorded answer is asked again only when it no longer fits.
+                skip_answered=True,
                 user_defaults=dict(user_defaults or {}),
                 unsafe=trust,
                 quiet=True,
                 cleanup_on_error=False,
             )
             # Before copier runs: an unknown name would reach its render context, where
-            # one such as `self` breaks Jinja's own call. A recorded answer the template
-            # no longer asks is dropped.
+            # one such as `self` breaks Jinja's own call.
             questions = worker.template.questions_data
             _check_known(data, {*questions, *known})
-            worker.data = {k: v for k, v in given.items() if k in questions}
+            worker.data = {k: v for k, v in data.items() if k in questions}
+            last = {k: v for k, v in recorded.items() if k in questions and k not in data}
+            worker.__dict__.update(
+                _recorded=last, _origin=(source, template.described),
+                _project=Path(os.path.abspath(project)), _operation=operation,
+            )  # fmt: skip
             _run(worker, f"template {source}")
             unasked = [
                 q for q in questions
@@ -151,6 +188,7 @@ def _render_base(
                 raise MlscaffoldError(_no_terminal(unasked))
             answers = _remembered(worker, questions)
         notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+        notes += _fallen_back(worker, last, answers)
     except MlscaffoldError:
         raise
     except Exception as error:
@@ -158,7 +196,39 @@ def _render_base(
         if explained is error:
             raise
         raise explained from None
-    return answers, notes
+    gone = {k: v for k, v in recorded.items() if k not in questions and k not in data}
+    return answers, notes, gone
+
+
+def _fallen_back(worker: Any, last: Mapping[str, Any], answers: Mapping[str, Any]) -> list[str]:
+    """A note for each recorded answer this version of the template no longer accepts
+    (copier drops it from the last answers it was given, then asks or takes the default)."""
+    notes = []
+    for name, old in last.items():
+        if name in worker.answers.last or name in worker.answers.hidden:
+            continue  # still valid, or its question's `when` turned false: dropped
+        now = f"it is now {_shown(answers[name])}" if name in answers else "it was answered anew"
+        notes.append(
+            f"the recorded answer {_shown(old)} to {name!r} does not fit this version of the "
+            f"template: {now} (change it with -d {name}=VALUE)"
+        )
+    return notes
+
+
+def _show_message(worker: Any, when: str) -> None:
+    """Show the template's message before or after its render, as copier shows it: the
+    copy messages for a new project, the update ones otherwise."""
+    show = MESSAGES.get()
+    operation = worker.__dict__.get("_operation")  # set for the template, not for plugins
+    if show is None or operation is None:
+        return
+    kind = "copy" if operation == "new" else "update"
+    message = getattr(worker.template, f"message_{when}_{kind}", "")
+    if not message:
+        return
+    # Before the questions, the answers known so far: the recorded ones and -d's.
+    known = {**worker.__dict__.get("_recorded", {}), **worker.data} if when == "before" else {}
+    show(worker._render_string(message, known).rstrip("\n"))
 
 
 def _no_terminal(unasked: Sequence[str]) -> str:
@@ -169,9 +239,20 @@ def _no_terminal(unasked: Sequence[str]) -> str:
     )
 
 
-def _copy(*, what: str = "the template", **options: Any) -> Any:
-    """``copier.run_copy`` into a new, empty folder; returns copier's worker."""
+def _copy(
+    *,
+    what: str = "the template",
+    project: Path | None = None,
+    recorded: Mapping[str, Any] | None = None,
+    **options: Any,
+) -> Any:
+    """``copier.run_copy`` into a new, empty folder; returns copier's worker. ``project``
+    is the real project's folder, as the template is to see it; ``recorded`` its past
+    answers (copier's last answers)."""
     worker = _worker(**options)
+    if project is not None:
+        worker.__dict__["_project"] = Path(os.path.abspath(project))
+    worker.__dict__["_recorded"] = dict(recorded or {})
     _run(worker, what)
     return worker
 
@@ -213,6 +294,11 @@ def _fresh_folder_worker() -> type:
       Jinja template: text with no Jinja syntax renders as itself, and the rest is
       compiled once per render.
 
+    And since the render goes to a scratch folder from a plain one, it gives the template
+    what copier would give rendering the real source into the real project (see the
+    overrides below), and reads an update's recorded answers as copier reads its
+    answers file.
+
     tests/test_new.py checks that copier still has what this replaces, that a render
     starts no process per file, and that it writes what copier.run_copy writes.
     """
@@ -221,6 +307,36 @@ def _fresh_folder_worker() -> type:
     class FreshFolderWorker(Worker):
         def _sync_git_index_executable_bit(self, *args: Any, **kwargs: Any) -> None:
             pass
+
+        # What the template sees about itself and the project, as copier would give it
+        # rendering the real source into the real project rather than a scratch folder:
+        # the answers file's `_src_path` and `_commit` (so the project stays updatable,
+        # by copier too), `_folder_name` and `_copier_conf.dst_path`. Tasks run in the
+        # scratch folder, so their dst_path is that one. The project's recorded answers
+        # are the last answers copier reads from its answers file (`subproject.last_answers`).
+        def _answers_to_remember(self) -> Any:
+            remembered = dict(super()._answers_to_remember())
+            origin = self.__dict__.get("_origin")
+            if origin is None:
+                return remembered
+            source, described = origin
+            own = {k: v for k, v in remembered.items() if k not in ("_commit", "_src_path")}
+            return {**({"_commit": described} if described else {}), "_src_path": source, **own}
+
+        def _render_context(self) -> Any:
+            context = super()._render_context()
+            project = self.__dict__.get("_project")
+            if project is not None:
+                context["_folder_name"] = project.name
+                if not self.__dict__.get("_in_tasks"):
+                    context["_copier_conf"]["dst_path"] = PurePath(project)
+            return context
+
+        @functools.cached_property
+        def subproject(self) -> Any:
+            subproject = super().subproject
+            subproject.__dict__["last_answers"] = dict(self.__dict__.get("_recorded") or {})
+            return subproject
 
         @functools.cached_property
         def template(self) -> Any:
@@ -254,7 +370,12 @@ def _fresh_folder_worker() -> type:
             sandbox.guard(env, trusted=self.unsafe)
             return env
 
+        def run_copy(self) -> None:
+            super().run_copy()
+            _show_message(self, "after")  # within the render limits, as the rest
+
         def _ask(self) -> None:
+            _show_message(self, "before")  # where copier shows it: before the questions
             if self.defaults:
                 return super()._ask()
             # Someone answers at a terminal: no time limit while they think, and Ctrl-C
@@ -265,8 +386,12 @@ def _fresh_folder_worker() -> type:
         def _execute_tasks(self, tasks: Any) -> None:
             # Tasks run only with --trust: the template author's own commands (an install,
             # a download) get the time and memory any command would.
-            with sandbox.suspended(self):
-                super()._execute_tasks(tasks)
+            self.__dict__["_in_tasks"] = True
+            try:
+                with sandbox.suspended(self):
+                    super()._execute_tasks(tasks)
+            finally:
+                self.__dict__["_in_tasks"] = False
 
     return FreshFolderWorker
 
@@ -383,9 +508,13 @@ def _ask(
     user_defaults: Mapping[str, Any] | None,
     interactive: bool = True,
     trust: bool = False,
-) -> dict[str, Any]:
+    project: Path | None = None,
+    recorded: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], list[str]]:
     """Ask the plugins' questions with copier, so they get its prompts and validation;
-    like the plugins' template layers, they read the machine only with ``trust``."""
+    like the plugins' template layers, they read the machine only with ``trust``.
+    ``recorded`` answers are taken as ``render`` takes the template's. Returns the
+    answers and a note for each recorded one that no longer fits."""
     import yaml
 
     with tempfile.TemporaryDirectory(prefix="mlscaffold-questions-") as folder:
@@ -394,12 +523,16 @@ def _ask(
         config = {"_subdirectory": "empty", **questions}
         (root / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
         given = {k: v for k, v in data.items() if k in questions}
+        last = {k: v for k, v in (recorded or {}).items() if k in questions and k not in given}
         try:
             worker = _copy(
                 what="plugin questions",
+                project=project,
+                recorded=last,
                 src_path=str(root),
                 dst_path=root / "out",
                 data={**answers, **given},
+                skip_answered=True,
                 # Without a terminal copier cannot prompt: as for the template's questions,
                 # render with the defaults and refuse below what was left unanswered.
                 defaults=defaults or not interactive,
@@ -407,14 +540,16 @@ def _ask(
                 unsafe=trust,
                 quiet=True,
             )
-            unasked = [q for q in questions if q not in given and q not in worker.answers.hidden]
+            answered = {*given, *last, *worker.answers.hidden}
+            unasked = [q for q in questions if q not in answered]
             if unasked and not defaults and not interactive:
                 raise MlscaffoldError(_no_terminal(unasked))
-            return _remembered(worker, questions)
+            remembered = _remembered(worker, questions)
+            return remembered, _fallen_back(worker, last, remembered)
         except MlscaffoldError:
             raise
         except Exception as error:
-            explained = _explain(error, "plugin questions", data=given)
+            explained = _explain(error, "plugin questions", data=given, recorded=last)
             if explained is error:
                 raise
             raise explained from None
@@ -426,6 +561,7 @@ def _render_layers(
     answers: Mapping[str, Any],
     trust: bool,
     operation: str,
+    project: Path | None = None,
 ) -> dict[str, str]:
     """Render each plugin's template layers and add their files, refusing any overlap;
     returns the plugin that owns each file the plugins added."""
@@ -459,7 +595,7 @@ def _render_layers(
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
                         _copy(
-                            what=f"plugin {name!r} template layer",
+                            what=f"plugin {name!r} template layer", project=project,
                             src_path=str(layer), dst_path=out, data=dict(answers),
                             defaults=True, unsafe=trust, quiet=True,
                         )  # fmt: skip
@@ -618,6 +754,11 @@ def _explain(
     # copier's own errors there (no terminal to ask...) say what they mean; any other is
     # a value that does not convert: an answer, or a default.
     own = isinstance(error, CopierError) and not isinstance(error, InvalidTypeError)
+    if question and message == f'Question "{question[0]}" is required':  # copier's words
+        return MlscaffoldError(
+            f"{what} asks {question[0]!r}, which has no default and was not answered: "
+            f"answer it with -d {question[0]}=VALUE"
+        )
     if question and not template_code and not own:
         return _answer_error(error, what, question, data or {}, recorded or {})
     if isinstance(error, UnicodeDecodeError):

@@ -8,6 +8,9 @@ template, ``merge``), and the migrations that have run. ``update`` reads it back
 It also remembers each plugin the project stopped using (``[removed.NAME]``): its version,
 its answers, its checklist items' progress and the files of its the user had changed and
 kept, so that ``mlscaffold add NAME`` brings the plugin back as it was.
+
+And the answers to questions the template no longer asks (``[retired_answers]``: a
+question renamed or removed by a new version), so that no answer is lost silently.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ class State:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     migrations: list[dict[str, str]] = field(default_factory=list)
     removed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    retired_answers: dict[str, Any] = field(default_factory=dict)
 
     def to_toml(self) -> str:
         import tomlkit  # kept for writing only: commands that just read the state stay quick
@@ -77,6 +81,8 @@ class State:
                     table.add(key, _table(value) if isinstance(value, Mapping) else value)
                 removed.add(name, table)
             document.add("removed", removed)
+        if self.retired_answers:
+            document.add("retired_answers", _table(self.retired_answers))
         return tomlkit.dumps(document)
 
     @classmethod
@@ -97,6 +103,7 @@ class State:
                 files={str(k): dict(v) for k, v in data.get("files", {}).items()},
                 migrations=[dict(entry) for entry in data.get("migrations", [])],
                 removed={str(k): dict(v) for k, v in data.get("removed", {}).items()},
+                retired_answers=dict(data.get("retired_answers", {})),
             )
         except Exception as error:  # any shape problem means the same thing to the user
             problem = f"it misses {error}" if isinstance(error, KeyError) else str(error)
@@ -111,7 +118,7 @@ def _check_shape(data: Mapping[str, Any]) -> None:
     ``update`` write outside the project or hand copier values of the wrong kind."""
     from mlscaffold.policies import check_entry
 
-    for section in ("template", "answers", "plugins", "files"):
+    for section in ("template", "answers", "plugins", "files", "retired_answers"):
         if not isinstance(data.get(section, {}), Mapping):
             raise ValueError(f"[{section}] is not a table")
     for name in data.get("answers", {}):

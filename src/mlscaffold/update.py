@@ -122,8 +122,9 @@ def update_project(
             trust=trust,
             interactive=interactive,
             operation="add" if add else "remove" if remove else "update",
+            project=project,
         )
-        new = state_for(old.template_source, rendered, chosen)
+        new = state_for(old.template_source, rendered, chosen, previous=old)
         _refuse_downgrade(old, new)
         kept = _remember_removed(repo, snapshot, project, old, new, remove)
         _keep_seeded(repo, snapshot, _recalled_state(old, recalled), new, tree_root)
