@@ -60,8 +60,11 @@ class _Group(_Readable, TyperGroup):
     """Catches the one user-facing error type once, for every command."""
 
     def invoke(self, ctx: typer.Context):  # type: ignore[override]
+        from mlscaffold import interrupts
+
         try:
-            return super().invoke(ctx)
+            with interrupts.armed():
+                return super().invoke(ctx)
         except MlscaffoldError as error:
             _report(error)
             raise typer.Exit(code=error.exit_code) from None

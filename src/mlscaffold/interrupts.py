@@ -41,6 +41,7 @@ class Interrupted(KeyboardInterrupt):
 
 _installed = False
 _scratch: Path | None = None
+_armed = 0
 _critical = 0
 _pending: int | None = None
 _raised = False
@@ -48,6 +49,8 @@ _raised = False
 
 def _handle(signum: int, frame: object) -> None:
     global _pending, _raised
+    if not _armed:
+        _end(signum, frame)  # the command has not started, or is over: nothing to undo
     if _raised:
         return  # the undo is already running: a second Ctrl-C must not cut it short
     if _critical:
@@ -86,6 +89,18 @@ def _end(signum: int, frame: object) -> None:
         shutil.rmtree(_scratch, ignore_errors=True)
     signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)
+
+
+@contextlib.contextmanager
+def armed() -> Iterator[None]:
+    """While a command runs: a signal becomes ``Interrupted``, for the command to undo
+    itself. Outside (parsing the command line, exiting), it ends the process at once."""
+    global _armed
+    _armed += 1
+    try:
+        yield
+    finally:
+        _armed -= 1
 
 
 @contextlib.contextmanager
