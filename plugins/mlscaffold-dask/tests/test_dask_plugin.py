@@ -35,7 +35,8 @@ def test_plugin_adds_compute_package_config_tests_docs_items_and_dependency(
     assert list(compute["search"]["grid"]) == [parameter]
     assert compute["search"]["scoring"] == scoring
     model = tomlkit.parse((project / "configs" / "model.toml").read_text()).unwrap()
-    assert parameter in model["model"]["params"]  # the grid tunes a parameter the model has
+    linear = model["model"]["candidates"][0]  # the candidate the search tunes
+    assert parameter in model["model"]["params"][linear]  # a parameter the model has
     assert "python -m demo.compute batch" in (project / "stages/04-deployment/dask.md").read_text()
     deployment = (project / "stages" / "04-deployment" / "CHECKLIST.md").read_text()
     assert "`dask.deployment.resources-set`, required" in deployment

@@ -17,7 +17,7 @@ from sklearn.model_selection import GridSearchCV
 from ..config import Paths
 from ..data import load_split
 from ..errors import ProjectError
-from ..modeling.train import build_model
+from ..modeling.train import build_model, candidate_names
 
 REPORT_FILE = "search.json"
 
@@ -27,7 +27,9 @@ def search(paths: Paths, client: Client) -> dict[str, Any]:
     cfg = paths.config("compute")["search"]
     model_cfg = paths.config("model")["model"]
     target = paths.config("project")["data"]["target"]
-    pipeline = build_model(model_cfg)
+    # The search tunes the first candidate of [model] (the linear model by default).
+    name = candidate_names(model_cfg)[0]
+    pipeline = build_model(model_cfg, name=name)
     # The grid names the estimator's own parameters, as [model.params] does; the pipeline
     # needs them prefixed with the name of its last step.
     step, estimator = pipeline.steps[-1]
@@ -35,7 +37,7 @@ def search(paths: Paths, client: Client) -> dict[str, Any]:
     if unknown:
         raise ProjectError(
             f"[search] grid in configs/compute.toml names {unknown}, which "
-            f"{model_cfg['estimator']} does not take"
+            f"{name} does not take"
         )
     grid = {f"{step}__{name}": values for name, values in cfg["grid"].items()}
     frame = load_split(paths, "train")
@@ -45,7 +47,7 @@ def search(paths: Paths, client: Client) -> dict[str, Any]:
         finder.fit(features, truth)
     results = finder.cv_results_
     report = {
-        "estimator": model_cfg["estimator"],
+        "estimator": name,
         "scoring": cfg["scoring"],
         "cv": cfg["cv"],
         "train_rows": len(frame),
