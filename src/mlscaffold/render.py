@@ -35,6 +35,7 @@ class Rendered:
     notes: list[str] = field(default_factory=list)
     files: dict[str, policies.Owned] = field(default_factory=dict)
     migrations: list[Any] = field(default_factory=list)  # the template's copier `_migrations`
+    config: dict[str, Any] = field(default_factory=dict)  # its copier.yml, for update's rules
 
 
 def render(
@@ -81,7 +82,7 @@ def render(
             data={k: v for k, v in data.items() if k not in plugin_questions},
             recorded={k: v for k, v in recorded.items() if k not in plugin_questions},
             known={*plugin_questions}, defaults=defaults, user_defaults=user_defaults,
-            trust=trust, interactive=interactive,
+            trust=trust, interactive=interactive, skip_tasks=operation != "new",
         )  # fmt: skip
         if plugin_questions:
             given = {**recorded, **data}
@@ -104,6 +105,7 @@ def render(
     return Rendered(
         answers=answers, template_version=template.version, template_commit=template.commit,
         notes=notes, files=policies.assign(sorted(files), owners, rules), migrations=migrations,
+        config=config,
     )  # fmt: skip
 
 
@@ -119,6 +121,7 @@ def _render_base(
     user_defaults: Mapping[str, Any] | None,
     trust: bool,
     interactive: bool,
+    skip_tasks: bool = False,
 ) -> tuple[dict[str, Any], list[str]]:
     given = {**recorded, **data}
     try:
@@ -135,6 +138,8 @@ def _render_base(
                 unsafe=trust,
                 quiet=True,
                 cleanup_on_error=False,
+                # A scratch render is no place for tasks: update runs them in the project.
+                skip_tasks=skip_tasks,
             )
             # Before copier runs: an unknown name would reach its render context, where
             # one such as `self` breaks Jinja's own call. A recorded answer the template
