@@ -24,7 +24,7 @@ from conftest import git
 from typer.testing import CliRunner
 
 from mlscaffold.cli import app
-from mlscaffold.errors import EXIT_CONFLICTS
+from mlscaffold.errors import EXIT_CONFLICTS, MlscaffoldError
 from mlscaffold.project import create_project
 from mlscaffold.update import update_project
 
@@ -621,9 +621,7 @@ def test_failing_task_undoes_the_update(tmp_path):
                             "README.md": "v2\n"})  # fmt: skip
     project = new(template, tmp_path / "dst")
     head = git(project, "rev-parse", "HEAD")
-    from mlscaffold.errors import MlscaffoldError
-
-    with pytest.raises(MlscaffoldError, match="task .* failed"):
+    with pytest.raises(MlscaffoldError, match=r"task .* failed"):
         update(project, trust=True)
     assert git(project, "rev-parse", "HEAD") == head
     assert not git(project, "status", "--porcelain", "--untracked-files=all")
