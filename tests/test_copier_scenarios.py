@@ -325,6 +325,29 @@ def test_exclude_added_in_new_version(tmp_path):
     assert not any(path.startswith(("copy-only", "edited")) for _, path in result.changes)
 
 
+def test_exclude_on_update_only(tmp_path):
+    """MATCH: copier's documented ``_exclude`` example: files excluded when
+    ``_copier_operation`` is ``update`` are rendered once by ``new`` and never again: an
+    update neither changes them nor writes new ones."""
+    template = Template(tmp_path / "tpl", {
+        "copier.yml": (
+            "_exclude:\n  - \"{% if _copier_operation == 'update' -%}src/*_example.py"
+            "{% endif %}\"\n  - copier.yml\n"
+        ),
+        "src/app_example.py": "v1\n", "src/app.py": "v1\n",
+    })  # fmt: skip
+    template.release("v2", {
+        "src/app_example.py": "v2\n", "src/new_example.py": "v2\n", "src/app.py": "v2\n",
+    })  # fmt: skip
+    project = new(template, tmp_path / "dst")
+    assert (project / "src/app_example.py").read_text() == "v1\n"
+    result = update(project)
+    assert not result.conflicts
+    assert (project / "src/app.py").read_text() == "v2\n"
+    assert (project / "src/app_example.py").read_text() == "v1\n"
+    assert not (project / "src/new_example.py").exists()
+
+
 # --- subdirectory of a repository ----------------------------------------------------
 
 
@@ -496,12 +519,26 @@ def test_ignored_file_the_template_did_not_change_stays_as_yours(tmp_path):
     assert ".env" not in git(project, "ls-files")
 
 
+def test_update_keeps_template_generated_gitignored_file(tmp_path, runner):
+    """MATCH: copier's test_update_keeps_template_generated_gitignored_file. An ignored
+    .env still as the last render made it takes the new version's content."""
+    project = new(ignored_template(tmp_path), tmp_path / "dst")
+    done = runner.invoke(app, ["update", str(project), "--defaults", "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["ignored"] == [
+        {"path": ".env", "action": "updated", "new": ".env"}
+    ]
+    assert (project / ".env").read_text() == "TOKEN=abc\nDEBUG=0\nLEVEL=info\n"
+    assert not (project / ".env.new").exists()
+    assert ".env" not in git(project, "ls-files", "--cached")
+
+
 def test_ignored_file_the_template_changed_is_written_beside_yours(tmp_path, runner):
-    """DIFFERENCE: copier's test_update_keeps_template_generated_gitignored_file overwrites
-    an ignored .env with the new version's. mlscaffold never overwrites a file git ignores
-    (it holds what git cannot give back: secrets, local settings): when the template's
-    version changed and differs from the user's, the new one is written beside it as
-    .env.new (as dpkg and rpm do), named in the output and in --json, never staged."""
+    """DIFFERENCE: copier overwrites an ignored .env with the new version's even when the
+    user changed it (their secrets are lost). mlscaffold never overwrites a file git
+    ignores that the user changed (it holds what git cannot give back): when the template's
+    version changed, the new one is written beside it as .env.new (as dpkg and rpm do),
+    named in the output and in --json, never staged."""
     project = new(ignored_template(tmp_path), tmp_path / "dst")
     (project / ".env").write_text("TOKEN=secret\n")
     update(project, vcs_ref="v2")
@@ -545,6 +582,40 @@ def test_gitignore_file_unignored(tmp_path):
     save(project, "update to v2")
     assert not update(project, vcs_ref="v3").conflicts
     assert (project / ".env").read_text() == "A=1\n"
+
+
+def test_dry_run_predicts_copier_rules(tmp_path, runner):
+    """--dry-run predicts what the real run does with copier's rules: skipped, newly
+    excluded and newly ignored files, an ignored .env, and a real conflict."""
+    template = Template(tmp_path / "tpl", {
+        "copier.yml": "_skip_if_exists: [keep.cfg]\n", ".gitignore": ".env\n",
+        ".env.jinja": "A=1\n", "keep.cfg": "k1\n", "later-excluded.cfg": "x1\n",
+        "later-ignored.txt": "i1\n", "README.md": "one\ntwo\n",
+    })  # fmt: skip
+    template.release("v2", {
+        "copier.yml": "_skip_if_exists: [keep.cfg]\n_exclude: [later-excluded.cfg]\n",
+        ".gitignore": ".env\nlater-ignored.txt\n", ".env.jinja": "A=2\n", "keep.cfg": "k2\n",
+        "later-excluded.cfg": "x2\n", "later-ignored.txt": "i2\n", "README.md": "one\n2\n",
+    })  # fmt: skip
+    project = new(template, tmp_path / "dst")
+    for name in ("keep.cfg", "later-excluded.cfg", "later-ignored.txt", ".env"):
+        (project / name).write_text("mine\n")
+    (project / "README.md").write_text("one\nzwei\n")
+    save(project)
+    args = ["update", str(project), "--defaults", "--json"]
+    dry = json.loads(runner.invoke(app, [*args, "--dry-run"]).stdout)
+    real = json.loads(runner.invoke(app, args).stdout)
+    for key in ("conflicts", "changes", "ignored", "tasks"):
+        assert dry[key] == real[key], key
+    assert real["conflicts"] == ["README.md"] == unmerged(project)
+    # A tracked file the new version ignores is the project's now, but the template's new
+    # version of it is not lost either.
+    assert real["ignored"] == [
+        {"path": ".env", "action": "beside", "new": ".env.new"},
+        {"path": "later-ignored.txt", "action": "beside", "new": "later-ignored.txt.new"},
+    ]
+    for name in ("keep.cfg", "later-excluded.cfg", "later-ignored.txt", ".env"):
+        assert (project / name).read_text() == "mine\n", name
 
 
 # --- executable bit ------------------------------------------------------------------

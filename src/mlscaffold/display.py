@@ -225,9 +225,16 @@ def print_update(console: Console, result: UpdateResult) -> None:
         for path in result.kept:
             console.print(f"  kept {escape(path)}, which you had changed: it is the project's now")
         for path, action in result.ignored:
-            if action == "created":
-                verb = "would write" if result.dry_run else "wrote"
-                console.print(f"  {verb} {escape(path)} (ignored by git, so not in the merge)")
+            if action in ("created", "updated"):
+                verbs = {
+                    "created": ("would write", "wrote"),
+                    "updated": ("would update", "updated"),
+                }
+                why = "" if action == "created" else ", which you had not changed"
+                console.print(
+                    f"  {verbs[action][not result.dry_run]} {escape(path)} (ignored by git, so "
+                    f"not in the merge{why})"
+                )
             else:
                 shown, new = escape(path), escape(path + BESIDE)
                 console.print(

@@ -174,16 +174,17 @@ def assign(
 # mlscaffold's snapshots; see update._copier_rules.
 
 
-def copier_jinja(config: Mapping[str, Any]) -> Any:
+def copier_jinja(config: Mapping[str, Any], strict: bool = True) -> Any:
     """A sandboxed Jinja environment set up as the template's ``_envops`` ask (delimiters,
     trailing newlines), with the filters copier always adds, for the few strings of its
-    ``copier.yml`` that update renders itself: path patterns and tasks."""
+    ``copier.yml`` that update renders itself: path patterns and tasks. Not ``strict``, a
+    name it lacks renders as nothing, whatever the template asks."""
     from jinja2 import StrictUndefined, Undefined
     from jinja2.sandbox import SandboxedEnvironment
 
     envops = dict(config.get("_envops") or {})
     undefined = envops.pop("undefined", None)
-    if undefined is not None:
+    if undefined is not None and strict:
         envops["undefined"] = (
             StrictUndefined if undefined == "jinja2.StrictUndefined" else Undefined
         )
@@ -202,7 +203,8 @@ def copier_patterns(config: Mapping[str, Any], key: str, context: Mapping[str, A
     entries = [raw] if isinstance(raw, str) else list(raw) if isinstance(raw, list) else []
     if not entries:
         return []
-    jinja = copier_jinja(config)
+    # Lenient: copier renders these with names (its settings, say) that update lacks.
+    jinja = copier_jinja(config, strict=False)
     patterns = []
     for entry in entries:
         try:

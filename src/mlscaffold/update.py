@@ -59,7 +59,7 @@ class UpdateResult:
     kept: list[str] = field(default_factory=list)  # a removed plugin's files the user changed
     layers: list[dict[str, str]] = field(default_factory=list)  # see _layers
     owners: dict[str, str] = field(default_factory=dict)  # changed path -> "template"/"plugin X"
-    # Files the render makes that git ignores (see _ignored_plan): (path, "created" or "beside")
+    # Files the render makes that git ignores (see _ignored_plan): (path, what was done)
     ignored: list[tuple[str, str]] = field(default_factory=list)
     tasks: list[str] = field(default_factory=list)  # the template's tasks run after the merge
 
@@ -135,7 +135,7 @@ def update_project(
         new = state_for(old.template_source, rendered, chosen)
         _refuse_downgrade(old, new)
         kept = _remember_removed(repo, snapshot, project, old, new, remove)
-        _copier_rules(repo, snapshot, rendered.config, rendered.files, new)
+        _copier_rules(repo, snapshot, rendered.config, rendered.files, new, tree_root)
         _keep_seeded(repo, snapshot, _recalled_state(old, recalled), new, tree_root)
         # A dry run shows the migrations without running them: that is how to read them.
         pending = _migrations(
@@ -209,6 +209,8 @@ def update_project(
         _keep_checklist_progress(repo, snapshot, commit, result)
         _recall_progress(repo, recalled, result.conflicts)
         with interrupts.critical():  # the merge is staged: done, not to be undone
+            # Last, so that no undo is needed: the one write to a file that was there before.
+            _write_ignored(project, result.ignored, renders, "updated")
             marker.remove()
             interrupts.done()
     except BaseException:
@@ -528,13 +530,16 @@ def _copier_rules(
     config: Mapping[str, Any],
     rendered: Mapping[str, Owned],
     new: State,
+    tree: Path,
 ) -> None:
     """copier's update rules of the template (its ``copier.yml``), as file policies.
 
     ``_skip_if_exists``: copier skips such a file when the project has it and writes it when
     it does not: ``seed`` with ``restore``. ``_exclude``: a file the last snapshot holds and
     the new version excludes is no longer the template's; copier leaves it in the project as
-    it is, and so does ``seed`` (the new snapshot keeps the last one's bytes).
+    it is, and so does ``seed`` (the new snapshot keeps the last one's bytes). The patterns
+    are rendered as on copier's update (``_copier_operation`` is ``update``, where the render
+    saw ``copy``), so a file excluded only on update is not rendered anew either.
     """
     if not (config.get("_skip_if_exists") or config.get("_exclude")):
         return
@@ -551,10 +556,16 @@ def _copier_rules(
     matches = policies.copier_matcher(exclude)
     listed = git.run(repo.root, "ls-tree", "-r", "-z", "--name-only", snapshot, "--",
                      repo.prefix or ".", strip=False)  # fmt: skip
-    for name in filter(None, listed.split("\0")):
-        path = _relative(repo, name)
-        if path not in rendered and path != STATE_FILE and matches(path):
+    held = {_relative(repo, name) for name in listed.split("\0") if name}
+    for path in sorted(held | set(rendered)):
+        plugins_file = path in rendered and rendered[path].owner != TEMPLATE_OWNER
+        if plugins_file or path == STATE_FILE or not matches(path):
+            continue
+        if path in held:
             new.files[path] = Owned(TEMPLATE_OWNER, "seed").to_data()
+        else:  # excluded on update only, and new: copier does not write it
+            (tree / path).unlink()
+            new.files.pop(path, None)
 
 
 def _relative(repo: _Repo, name: str) -> str:
@@ -575,9 +586,10 @@ def _ignored_plan(
     repo: _Repo, project: Path, snapshot: str, ignored: Mapping[str, str]
 ) -> list[tuple[str, str]]:
     """What becomes of each file of the render that git ignores (a ``.env``): one the
-    project lacks is ``created``; the user's own is never overwritten: when the template's
-    version changed since the last render (or that render is not known) and differs from
-    the user's, it is written ``beside`` it, as ``.env.new``."""
+    project lacks is ``created``; one still as the last render made it is ``updated`` to
+    the new version (as copier does). The user's own is never overwritten: when the
+    template's version changed since the last render (or that render is not known) and
+    differs from the user's, it is written ``beside`` it, as ``.env.new``."""
     if not ignored:
         return []
     message = git.run(repo.root, "log", "-1", "--format=%B", snapshot)
@@ -597,8 +609,10 @@ def _ignored_plan(
             plan.append((path, "created"))
         elif not target.is_file() or target.is_symlink():
             continue  # a folder or a link of the user's at that path: theirs
-        elif git.blob_hash(target.read_bytes()) != digest and recorded.get(path) != digest:
-            plan.append((path, "beside"))
+        else:
+            ours, last = git.blob_hash(target.read_bytes()), recorded.get(path)
+            if digest not in (ours, last):
+                plan.append((path, "updated" if ours == last else "beside"))
     return plan
 
 
