@@ -699,6 +699,23 @@ def test_failing_task_undoes_the_update(tmp_path):
     assert not (project / "made.txt").exists()
 
 
+def test_failed_update_leaves_ignored_files_as_they_were(tmp_path):
+    """An update undone after the merge (here by a failing task) leaves the project's
+    ignored files as they were: one it would update keeps its bytes, none is created."""
+    template = Template(tmp_path / "tpl", {
+        ".gitignore": ".env\n", ".env.jinja": "A=1\n", "local.env.jinja": "B=1\n",
+    })  # fmt: skip
+    template.release("v2", {
+        ".gitignore": ".env\nlocal.env\n", ".env.jinja": "A=2\n", "README.md": "v2\n",
+        "copier.yml": "_tasks: ['exit 1']\n",
+    })  # fmt: skip
+    project = new(template, tmp_path / "dst")
+    with pytest.raises(MlscaffoldError, match="task"):
+        update(project, trust=True)
+    assert (project / ".env").read_text() == "A=1\n"
+    assert git(project, "status", "--porcelain", "--untracked-files=all", "--ignored") == "!! .env"
+
+
 # --- the docs page -------------------------------------------------------------------
 
 

@@ -178,14 +178,15 @@ def update_project(
         result.conflicts = [path for path in result.conflicts if path not in unignored]
         return result
     head = git.run(repo.root, "rev-parse", "HEAD")
-    # Paths the new version adds that the user has committed already stay theirs on undo.
+    # An undo removes what the update added: the paths the new version adds (except those
+    # the user has committed already, which stay theirs) and the ignored files it writes.
     ours = git.run(repo.root, "ls-files", "-z", "--", *[p for s, p in result.changes if s == "A"],
                    strip=False) if any(s == "A" for s, _ in result.changes) else ""  # fmt: skip
     committed = set(filter(None, ours.split("\0")))
     added = [path for status, path in result.changes if status == "A" and path not in committed]
-    added += [
-        repo.path(path + (BESIDE if what == "beside" else "")) for path, what in result.ignored
-    ]
+    # An ignored file it updates is written last, when nothing is undone any more.
+    added += [repo.path(path + (BESIDE if what == "beside" else ""))
+              for path, what in result.ignored if what != "updated"]  # fmt: skip
     folders = {p for path in added for p in (repo.root / path).parents if p.is_dir()}
     if pending or tasks:  # a migration or task may create any file: remember the folders
         for dirpath, subfolders, _ in os.walk(project.resolve()):
@@ -629,9 +630,10 @@ def _write_ignored(
 def _keep_ours(repo: _Repo, paths: Sequence[str], result: UpdateResult) -> None:
     """Keep the project's version of ``paths`` (which the merge deleted, or left as a
     modify/delete conflict) as it was before the update."""
-    if not paths:
-        return
-    git.run(repo.root, "checkout", "HEAD", "--", *paths)
+    found = git.blobs(repo.root, [("HEAD", path) for path in paths])
+    held = [path for path, blob in zip(paths, found, strict=True) if blob is not None]
+    if held:  # one the user had deleted stays deleted
+        git.run(repo.root, "checkout", "HEAD", "--", *held)
     result.conflicts[:] = [path for path in result.conflicts if path not in paths]
 
 
