@@ -551,6 +551,9 @@ def test_ignored_file_the_template_changed_is_written_beside_yours(tmp_path, run
     assert (project / ".env.new").read_text() == "TOKEN=abc\nDEBUG=0\nLEVEL=info\n"
     assert ".env.new" not in git(project, "diff", "--cached", "--name-only")
     git(project, "merge", "--abort")
+    refused = runner.invoke(app, ["update", str(project), "--defaults"])
+    assert refused.exit_code == 1
+    assert ".env.new is the template's new version of .env" in refused.output
     (project / ".env.new").unlink()
     done = runner.invoke(app, ["update", str(project), "--defaults"])
     assert ".env.new" in done.output and "diff .env .env.new" in done.output

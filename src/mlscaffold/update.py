@@ -816,11 +816,18 @@ def _open_repo(project: Path) -> _Repo:
         raise MlscaffoldError("the repository has no commit yet: commit the project first")
     dirty = _uncommitted(repo)
     if dirty:
-        shown = ", ".join(line.split(maxsplit=1)[-1] for line in dirty[:3])
-        shown += ", ..." if len(dirty) > 3 else ""
+        names = [line[3:] for line in dirty]
+        shown = ", ".join(names[:3]) + (", ..." if len(dirty) > 3 else "")
+        # A FILE.new the last update wrote beside an ignored FILE: say what it is.
+        beside = [name.removesuffix(BESIDE) for name in names if name.endswith(BESIDE)]
+        beside = [name for name in beside if (root_path / name).is_file()]
+        hint = (
+            f"; {beside[0]}{BESIDE} is the template's new version of {beside[0]}, written by the "
+            "last update: take what you want from it, then delete it"
+        ) if beside else ""  # fmt: skip
         raise MlscaffoldError(
             f"the working tree has uncommitted changes ({shown}): commit or stash them first, "
-            "so that the update can be reviewed and undone on its own"
+            f"so that the update can be reviewed and undone on its own{hint}"
         )
     return repo
 
@@ -829,11 +836,22 @@ def _uncommitted(repo: _Repo) -> list[str]:
     """What stops an update or shows it was not undone: a change to any tracked file (an
     undo resets the whole index), or an untracked file in the project. Untracked files
     elsewhere in a monorepo are the user's business, and stay as they are."""
-    lines = git.run(repo.root, "status", "--porcelain", "--untracked-files=no").splitlines()
-    inside = git.run(
-        repo.root, "status", "--porcelain", "--untracked-files=all", "--", repo.prefix or "."
-    )  # fmt: skip
-    return [*lines, *(line for line in inside.splitlines() if line.startswith("??"))]
+    lines = _status(repo.root, "--untracked-files=no")
+    inside = _status(repo.root, "--untracked-files=all", "--", repo.prefix or ".")
+    return [*lines, *(line for line in inside if line.startswith("??"))]
+
+
+def _status(root: Path, *args: str) -> list[str]:
+    """``git status --porcelain`` entries, ``XY path``, with paths as they are (``-z``)."""
+    output = git.run(root, "status", "--porcelain", "-z", *args, strip=False)
+    fields = iter(output.split("\0"))
+    entries = []
+    for entry in fields:
+        if entry[:1] in ("R", "C"):
+            next(fields, None)  # a rename's or copy's source path follows
+        if entry:
+            entries.append(entry)
+    return entries
 
 
 def _last_snapshot(repo: _Repo) -> str:
