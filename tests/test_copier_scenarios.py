@@ -494,6 +494,29 @@ def test_update_with_answers_with_umlaut(tmp_path):
     assert "umlaut: äöü" in (project / ".copier-answers.yml").read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("answers_file", [None, ".custom.copier-answers.yaml"])
+def test_overwrite_answers_file_always(tmp_path, runner, answers_file):
+    """MATCH: copier's test_overwrite_answers_file_always. copier's answers file is its
+    bookkeeping: an update writes it anew, whatever the user did to it, and the recorded
+    answer wins over a changed default."""
+    name = answers_file or ".copier-answers.yml"
+    config = f"_answers_file: {name}\n" if answers_file else ""
+    template = Template(tmp_path / "tpl", {
+        "copier.yml": config + "question_1: true\n", "answer_1.jinja": "{{ question_1 }}",
+    })  # fmt: skip
+    template.release("v2", {"copier.yml": config + "question_1: false\n"})
+    project = new(template, tmp_path / "dst")
+    with (project / name).open("a") as stream:
+        stream.write("question_1: edited by hand\n")
+    save(project)
+    dry = runner.invoke(app, ["update", str(project), "--defaults", "--dry-run", "--json"])
+    assert json.loads(dry.stdout)["conflicts"] == []
+    assert not update(project).conflicts
+    text = (project / name).read_text()
+    assert "edited by hand" not in text and "question_1: true" in text
+    assert (project / "answer_1").read_text() == "True"
+
+
 # --- files git ignores ---------------------------------------------------------------
 
 

@@ -164,6 +164,9 @@ def update_project(
                  if status == "D" and _relative(repo, path) in ignored]  # fmt: skip
     result.changes = [change for change in result.changes if change[1] not in unignored]
     result.ignored = _ignored_plan(repo, project, snapshot, ignored)
+    # copier's answers file is its bookkeeping, written anew by every update, never merged.
+    answers_file = str(rendered.config.get("_answers_file") or ".copier-answers.yml")
+    bookkeeping = [repo.path(answers_file)] if answers_file in rendered.files else []
     tasks = _tasks(rendered.config, new, project, trust, data, defaults, result)
     managed = [path for path, info in new.files.items() if info.get("policy") == "managed"]
     result.owners = _owners(
@@ -175,7 +178,7 @@ def update_project(
     )
     if dry_run:
         result.conflicts = _dry_run_conflicts(repo, snapshot, commit, result, pending, trust)
-        result.conflicts = [path for path in result.conflicts if path not in unignored]
+        result.conflicts = [p for p in result.conflicts if p not in {*unignored, *bookkeeping}]
         return result
     head = git.run(repo.root, "rev-parse", "HEAD")
     # An undo removes what the update added: the paths the new version adds (except those
@@ -198,7 +201,7 @@ def update_project(
         run_stage(pending, "before", project)
         _commit_migrations(repo, pending, new)
         result.conflicts = git.merge(repo.root, commit, message, author_of(new))
-        _take_template_version(repo, commit, result.replaced, result)
+        _take_template_version(repo, commit, [*result.replaced, *bookkeeping], result)
         restore = [path for path, info in new.files.items() if info.get("restore")]
         result.restored = _bring_back(repo, commit, restore, result)
         _keep_ours(repo, unignored, result)
