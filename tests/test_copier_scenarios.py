@@ -593,6 +593,26 @@ def test_ignored_file_missing_from_the_project_is_written(tmp_path):
     assert ".env" not in git(project, "ls-files", "--cached")
 
 
+def test_disable_secret_validator_on_replay(tmp_path):
+    """MATCH: copier's test_disable_secret_validator_on_replay. A secret answer is never
+    recorded; given again on update, it reaches the ignored .env that renders it."""
+    template = Template(tmp_path / "tpl", {
+        "copier.yml": (
+            "token:\n  type: str\n  secret: true\n  default: ''\n"
+            "  validator: \"{% if token == '' %}Must not be empty{% endif %}\"\n"
+        ),
+        ".gitignore": ".env\n", ".env.jinja": "TOKEN={{ token }}",
+    })  # fmt: skip
+    template.release("v2", {"README.md": "v2\n"})
+    project = new(template, tmp_path / "dst", token="first")
+    assert (project / ".env").read_text() == "TOKEN=first"
+    result = update(project, data={"token": "$up3r-$3cr3t"})
+    assert result.ignored == [(".env", "updated")]
+    assert (project / ".env").read_text() == "TOKEN=$up3r-$3cr3t"
+    assert "token" not in (project / ".copier-answers.yml").read_text()
+    assert "3cr3t" not in git(project, "diff", "--cached")
+
+
 def test_gitignore_file_unignored(tmp_path):
     """MATCH: copier's test_gitignore_file_unignored. A tracked .env that a new version
     starts to ignore stays in the project, and a later version that stops ignoring it
