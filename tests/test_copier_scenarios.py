@@ -229,6 +229,34 @@ def test_skip_if_exists_new_in_template_and_project(tmp_path):
     assert (project / "local.cfg").read_text() == "mine\n"
 
 
+def test_skip_if_exists_untracked_and_ignored_files_are_left_alone(tmp_path):
+    """MATCH: copier skips a ``_skip_if_exists`` file that exists, tracked or not: an
+    untracked file of the user's at a path a new version starts to render, and an ignored
+    .env whose template version changed, are left as they are, with nothing beside them;
+    a missing one is written."""
+    template = Template(tmp_path / "tpl", {
+        "copier.yml": "_skip_if_exists: [local.cfg, .env, .secrets]\n",
+        ".gitignore": ".env\n.secrets\n", ".env.jinja": "A=1\n", ".secrets.jinja": "S=1\n",
+    })  # fmt: skip
+    template.release("v2", {"local.cfg": "template's\n", ".env.jinja": "A=2\n",
+                            ".secrets.jinja": "S=2\n"})  # fmt: skip
+    project = new(template, tmp_path / "dst")
+    with (project / ".gitignore").open("a") as gitignore:
+        gitignore.write("local.cfg\n")
+    save(project, "ignore my local.cfg")
+    (project / "local.cfg").write_text("mine\n")
+    (project / ".env").write_text("A=mine\n")
+    (project / ".secrets").unlink()
+    result = update(project)
+    assert not result.conflicts
+    assert (project / "local.cfg").read_text() == "mine\n"
+    assert (project / ".env").read_text() == "A=mine\n"
+    assert not (project / ".env.new").exists()
+    assert (project / ".secrets").read_text() == "S=2\n"
+    assert result.ignored == [(".secrets", "created")]
+    assert "local.cfg" not in git(project, "ls-files", "--cached")
+
+
 # --- deleted and removed files -------------------------------------------------------
 
 

@@ -163,7 +163,8 @@ def update_project(
     unignored = [path for status, path in result.changes
                  if status == "D" and _relative(repo, path) in ignored]  # fmt: skip
     result.changes = [change for change in result.changes if change[1] not in unignored]
-    result.ignored = _ignored_plan(repo, project, snapshot, ignored)
+    seeded = {path for path, info in new.files.items() if info.get("policy") == "seed"}
+    result.ignored = _ignored_plan(repo, project, snapshot, ignored, seeded)
     # copier's answers file is its bookkeeping, written anew by every update, never merged.
     answers_file = str(rendered.config.get("_answers_file") or ".copier-answers.yml")
     bookkeeping = [repo.path(answers_file)] if answers_file in rendered.files else []
@@ -519,6 +520,10 @@ def _keep_seeded(repo: _Repo, snapshot: str, old: State, new: State, tree: Path)
         before, ours = found[2 * i], found[2 * i + 1]
         target = tree / path
         if before is None:
+            mine = repo.root / repo.path(path)
+            if ours is None and target.is_file() and (mine.exists() or mine.is_symlink()):
+                target.unlink()  # an untracked or ignored file of the user's: it stays theirs
+                continue
             if ours is None or not target.is_file():
                 continue  # new in this version (or with an added plugin): written once, now
             before = ours  # the project made it first: the template skips it, as copier does
@@ -587,13 +592,14 @@ def _ignored_outputs(repo: _Repo, tree: Path) -> dict[str, str]:
 
 
 def _ignored_plan(
-    repo: _Repo, project: Path, snapshot: str, ignored: Mapping[str, str]
+    repo: _Repo, project: Path, snapshot: str, ignored: Mapping[str, str], seeded: set[str]
 ) -> list[tuple[str, str]]:
     """What becomes of each file of the render that git ignores (a ``.env``): one the
     project lacks is ``created``; one still as the last render made it is ``updated`` to
     the new version (as copier does). The user's own is never overwritten: when the
     template's version changed since the last render (or that render is not known) and
-    differs from the user's, it is written ``beside`` it, as ``.env.new``."""
+    differs from the user's, it is written ``beside`` it, as ``.env.new``. A ``seed`` file
+    (``_skip_if_exists``) the project has is left alone, new version or not."""
     if not ignored:
         return []
     message = git.run(repo.root, "log", "-1", "--format=%B", snapshot)
@@ -611,8 +617,8 @@ def _ignored_plan(
         target = project / path
         if not target.exists() and not target.is_symlink():
             plan.append((path, "created"))
-        elif not target.is_file() or target.is_symlink():
-            continue  # a folder or a link of the user's at that path: theirs
+        elif not target.is_file() or target.is_symlink() or path in seeded:
+            continue  # a folder or a link of the user's at that path, or a seed file: theirs
         else:
             ours, last = git.blob_hash(target.read_bytes()), recorded.get(path)
             if digest not in (ours, last):
