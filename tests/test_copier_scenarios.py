@@ -745,6 +745,26 @@ def test_tasks_run_in_the_project_after_the_merge_with_trust(tmp_path):
     assert not git(project, "status", "--porcelain", "--untracked-files=all").count("??")
 
 
+def test_tasks_run_the_templates_own_scripts(tmp_path):
+    """MATCH: copier runs tasks with ``_copier_conf.src_path`` its checkout of the template,
+    so a task may run a script the template holds outside what it renders."""
+    script = "import pathlib, sys\npathlib.Path('post.txt').write_text(sys.argv[1])\n"
+    template = Template(tmp_path / "tpl", {
+        "copier.yml": "_subdirectory: template\n", "template/README.md": "v1\n",
+    })  # fmt: skip
+    template.release("v2", {
+        "copier.yml": (
+            "_subdirectory: template\n_tasks:\n  - command: ['{{ _copier_python }}', "
+            "'{{ _copier_conf.src_path }}/scripts/post.py', '{{ _copier_operation }}']\n"
+        ),
+        "scripts/post.py": script, "template/README.md": "v2\n",
+    })  # fmt: skip
+    project = new(template, tmp_path / "dst")
+    assert not update(project, trust=True).conflicts
+    assert (project / "post.txt").read_text() == "update"
+    assert not (project / "scripts").exists()
+
+
 def test_tasks_without_trust_are_not_run_and_said(tmp_path, runner):
     """DIFFERENCE: copier refuses to update a template with tasks without --trust;
     mlscaffold updates the files, runs no task, and says so in a note."""

@@ -139,11 +139,12 @@ def _command_runner(
 
 
 def template_tasks(
-    config: Mapping[str, Any], answers: Mapping[str, Any], project: Path, conf: Mapping[str, Any]
+    config: Mapping[str, Any], answers: Mapping[str, Any], project: Path, conf: dict[str, Any]
 ) -> list[Migration]:
     """The template's copier ``_tasks`` as copier runs them on an update: in the project
     (``_copier_conf.dst_path`` is its folder), with ``_copier_operation`` ``update`` and
-    ``_stage`` ``task``, each ``when`` rendered first. ``conf`` adds to ``_copier_conf``."""
+    ``_stage`` ``task``, each ``when`` rendered first. ``conf`` is their ``_copier_conf``:
+    it gains ``dst_path`` and ``sep`` here, and the caller may add to it until they run."""
     import sys
 
     from mlscaffold.policies import copier_jinja
@@ -155,9 +156,9 @@ def template_tasks(
         )
     jinja = copier_jinja(config)
     variables = {"_stage": "task", "_copier_operation": "update"}
+    conf.update(dst_path=project.resolve(), sep=os.sep)  # the caller may add to it later
     context = {
-        **answers, **variables,
-        "_copier_conf": {**conf, "dst_path": project.resolve(), "sep": os.sep},
+        **answers, **variables, "_copier_conf": conf,
         "_folder_name": project.resolve().name, "_copier_python": sys.executable,
     }  # fmt: skip
     found = []

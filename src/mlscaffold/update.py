@@ -9,12 +9,13 @@ for review (``git commit`` to keep it, ``git merge --abort`` to drop it).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import json
 import os
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -168,7 +169,7 @@ def update_project(
     # copier's answers file is its bookkeeping, written anew by every update, never merged.
     answers_file = str(rendered.config.get("_answers_file") or ".copier-answers.yml")
     bookkeeping = [repo.path(answers_file)] if answers_file in rendered.files else []
-    tasks = _tasks(rendered.config, new, project, trust, data, defaults, result)
+    tasks, task_conf = _tasks(rendered.config, new, project, trust, data, defaults, result)
     managed = [path for path, info in new.files.items() if info.get("policy") == "managed"]
     result.owners = _owners(
         repo, old, new, [*(path for _, path in result.changes), *map(repo.path, managed)]
@@ -207,7 +208,8 @@ def update_project(
         result.restored = _bring_back(repo, commit, restore, result)
         _keep_ours(repo, unignored, result)
         _write_ignored(project, result.ignored, renders, "created")
-        run_stage(tasks, "task", project)  # as copier runs them: after the files, before these
+        with _template_for_tasks(old.template_source, new, tasks, task_conf):
+            run_stage(tasks, "task", project)  # as copier runs them: after the files, before these
         run_stage(pending, "after", project)
         _stage_migrated(repo, result.conflicts)
         _write_ignored(project, result.ignored, renders, "beside")  # never staged
@@ -654,16 +656,17 @@ def _tasks(
     data: Mapping[str, Any] | None,
     defaults: bool,
     result: UpdateResult,
-) -> list[Migration]:
-    """The template's tasks to run in the project after the merge: only with --trust."""
+) -> tuple[list[Migration], dict[str, Any]]:
+    """The template's tasks to run in the project after the merge (only with --trust), and
+    the ``_copier_conf`` they see (``_template_for_tasks`` adds ``src_path``)."""
     if not config.get("_tasks"):
-        return []
+        return [], {}
     if not trust:
         result.notes.append(
             "the template has tasks (_tasks in its copier.yml), which run commands: they were "
             "not run; read them, then update with --trust to run them in the project"
         )
-        return []
+        return [], {}
     conf = {
         "answers_file": str(config.get("_answers_file") or ".copier-answers.yml"),
         "src_path": new.template_source, "vcs_ref": new.template_commit or new.template_version,
@@ -671,7 +674,24 @@ def _tasks(
     }  # fmt: skip
     tasks = template_tasks(config, new.answers, project, conf)
     result.tasks = [task.name for task in tasks]
-    return tasks
+    return tasks, conf
+
+
+@contextlib.contextmanager
+def _template_for_tasks(
+    source: str, new: State, tasks: Sequence[Migration], conf: dict[str, Any]
+) -> Iterator[None]:
+    """A checkout of the template at the rendered version while its tasks run: copier
+    runs them with ``_copier_conf.src_path`` its own checkout, so a task may run one of the
+    template's scripts."""
+    if not tasks:
+        yield
+        return
+    from mlscaffold.sources import checkout
+
+    with tempfile.TemporaryDirectory(prefix="mlscaffold-tasks-") as folder:
+        conf["src_path"] = checkout(source, new.template_commit or None, Path(folder)).path
+        yield
 
 
 def _migrations(
