@@ -9,9 +9,11 @@ A migration runs when an update takes the project from below its version to it o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
-from collections.abc import Callable, Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -178,6 +180,23 @@ def template_tasks(
                             variables),
         ))  # fmt: skip
     return found
+
+
+@contextlib.contextmanager
+def template_for_tasks(
+    source: str, commit: str, tasks: Sequence[Migration], conf: dict[str, Any]
+) -> Iterator[None]:
+    """A checkout of the template at the rendered version while its tasks run: copier
+    runs them with ``_copier_conf.src_path`` its own checkout, so a task may run one of the
+    template's scripts."""
+    if not tasks:
+        yield
+        return
+    from mlscaffold.sources import checkout
+
+    with tempfile.TemporaryDirectory(prefix="mlscaffold-tasks-") as folder:
+        conf["src_path"] = checkout(source, commit or None, Path(folder)).path
+        yield
 
 
 def _true(value: Any) -> bool:

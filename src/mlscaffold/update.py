@@ -9,24 +9,25 @@ for review (``git commit`` to keep it, ``git merge --abort`` to drop it).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mlscaffold import git, interrupts, locks, plugins, policies
+from mlscaffold import ignored as ignored_files
 from mlscaffold.checklists import CHECKLIST_FILE, carry_progress, without_progress
 from mlscaffold.errors import EXIT_CONFLICTS, MlscaffoldError
 from mlscaffold.migrations import (
     Migration,
     plugin_migrations,
     run_stage,
+    template_for_tasks,
     template_migrations,
     template_tasks,
 )
@@ -144,7 +145,7 @@ def update_project(
         )
         new.migrations = [*old.migrations, *(m.record() for m in pending)]
         write_state(tree_root, new)
-        ignored = _ignored_outputs(repo, tree_root)
+        ignored = ignored_files.rendered(_git_dir(repo.root), tree_root)
         record = git.ignored_trailers(ignored)
         message = f"mlscaffold snapshot: {new.template_source} {new.template_version}".rstrip()
         commit, tree = git.commit_tree(
@@ -165,7 +166,7 @@ def update_project(
                  if status == "D" and _relative(repo, path) in ignored]  # fmt: skip
     result.changes = [change for change in result.changes if change[1] not in unignored]
     seeded = {path for path, info in new.files.items() if info.get("policy") == "seed"}
-    result.ignored = _ignored_plan(repo, project, snapshot, ignored, seeded)
+    result.ignored = ignored_files.plan(repo.root, project, snapshot, ignored, seeded)
     # copier's answers file is its bookkeeping, written anew by every update, never merged.
     answers_file = str(rendered.config.get("_answers_file") or ".copier-answers.yml")
     bookkeeping = [repo.path(answers_file)] if answers_file in rendered.files else []
@@ -207,17 +208,17 @@ def update_project(
         restore = [path for path, info in new.files.items() if info.get("restore")]
         result.restored = _bring_back(repo, commit, restore, result)
         _keep_ours(repo, unignored, result)
-        _write_ignored(project, result.ignored, renders, "created")
-        with _template_for_tasks(old.template_source, new, tasks, task_conf):
+        ignored_files.write(project, result.ignored, renders, "created")
+        with template_for_tasks(old.template_source, new.template_commit, tasks, task_conf):
             run_stage(tasks, "task", project)  # as copier runs them: after the files, before these
         run_stage(pending, "after", project)
         _stage_migrated(repo, result.conflicts)
-        _write_ignored(project, result.ignored, renders, "beside")  # never staged
+        ignored_files.write(project, result.ignored, renders, "beside")  # never staged
         _keep_checklist_progress(repo, snapshot, commit, result)
         _recall_progress(repo, recalled, result.conflicts)
         with interrupts.critical():  # the merge is staged: done, not to be undone
             # Last, so that no undo is needed: the one write to a file that was there before.
-            _write_ignored(project, result.ignored, renders, "updated")
+            ignored_files.write(project, result.ignored, renders, "updated")
             marker.remove()
             interrupts.done()
     except BaseException:
@@ -584,60 +585,6 @@ def _relative(repo: _Repo, name: str) -> str:
     return name[len(repo.prefix) + 1 :] if repo.prefix else name
 
 
-def _ignored_outputs(repo: _Repo, tree: Path) -> dict[str, str]:
-    """The files of a render that git ignores (its .gitignore, the repository's excludes),
-    which a snapshot cannot hold, each with the git hash of its content."""
-    with tempfile.TemporaryDirectory(prefix="mlscaffold-index-") as scratch:
-        env = {"GIT_DIR": str(_git_dir(repo.root)), "GIT_WORK_TREE": str(tree),
-               "GIT_INDEX_FILE": str(Path(scratch) / "index")}  # fmt: skip
-        return git.ignored_files(tree, env)
-
-
-def _ignored_plan(
-    repo: _Repo, project: Path, snapshot: str, ignored: Mapping[str, str], seeded: set[str]
-) -> list[tuple[str, str]]:
-    """What becomes of each file of the render that git ignores (a ``.env``): one the
-    project lacks is ``created``; one still as the last render made it is ``updated`` to
-    the new version (as copier does). The user's own is never overwritten: when the
-    template's version changed since the last render (or that render is not known) and
-    differs from the user's, it is written ``beside`` it, as ``.env.new``. A ``seed`` file
-    (``_skip_if_exists``) the project has is left alone, new version or not."""
-    if not ignored:
-        return []
-    message = git.run(repo.root, "log", "-1", "--format=%B", snapshot)
-    recorded = {}
-    for line in message.splitlines():
-        key, _, value = line.partition(": ")
-        if key == git.IGNORED_TRAILER:
-            digest, _, path = value.partition(" ")
-            try:
-                recorded[json.loads(path)] = digest
-            except ValueError:
-                continue  # not one mlscaffold wrote
-    plan = []
-    for path, digest in ignored.items():
-        target = project / path
-        if not target.exists() and not target.is_symlink():
-            plan.append((path, "created"))
-        elif not target.is_file() or target.is_symlink() or path in seeded:
-            continue  # a folder or a link of the user's at that path, or a seed file: theirs
-        else:
-            ours, last = git.blob_hash(target.read_bytes()), recorded.get(path)
-            if digest not in (ours, last):
-                plan.append((path, "updated" if ours == last else "beside"))
-    return plan
-
-
-def _write_ignored(
-    project: Path, plan: Sequence[tuple[str, str]], renders: Mapping[str, bytes], what: str
-) -> None:
-    for path, action in plan:
-        if action == what:
-            target = project / (path + (BESIDE if action == "beside" else ""))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(renders[path])
-
-
 def _keep_ours(repo: _Repo, paths: Sequence[str], result: UpdateResult) -> None:
     """Keep the project's version of ``paths`` (which the merge deleted, or left as a
     modify/delete conflict) as it was before the update."""
@@ -658,7 +605,7 @@ def _tasks(
     result: UpdateResult,
 ) -> tuple[list[Migration], dict[str, Any]]:
     """The template's tasks to run in the project after the merge (only with --trust), and
-    the ``_copier_conf`` they see (``_template_for_tasks`` adds ``src_path``)."""
+    the ``_copier_conf`` they see (``template_for_tasks`` adds ``src_path``)."""
     if not config.get("_tasks"):
         return [], {}
     if not trust:
@@ -675,23 +622,6 @@ def _tasks(
     tasks = template_tasks(config, new.answers, project, conf)
     result.tasks = [task.name for task in tasks]
     return tasks, conf
-
-
-@contextlib.contextmanager
-def _template_for_tasks(
-    source: str, new: State, tasks: Sequence[Migration], conf: dict[str, Any]
-) -> Iterator[None]:
-    """A checkout of the template at the rendered version while its tasks run: copier
-    runs them with ``_copier_conf.src_path`` its own checkout, so a task may run one of the
-    template's scripts."""
-    if not tasks:
-        yield
-        return
-    from mlscaffold.sources import checkout
-
-    with tempfile.TemporaryDirectory(prefix="mlscaffold-tasks-") as folder:
-        conf["src_path"] = checkout(source, new.template_commit or None, Path(folder)).path
-        yield
 
 
 def _migrations(
