@@ -143,6 +143,26 @@ def test_updatediff(tmp_path):
     )
 
 
+def test_update_needs_more_context(tmp_path):
+    """MATCH: copier's test_update_needs_more_context, which copier passes only with 3 or
+    more ``--context-lines``: git's 3-way merge of whole files places the user's new line
+    in the right one of several look-alike functions, with no option."""
+    same = '    print("This line is equal to the next one.")\n'
+    body = same * 4 + '    print("Previous line lied.")\n'
+    v1 = f"def function_one():\n{body}\ndef function_two():\n{body}"
+    template = Template(tmp_path / "tpl", {"sample.py": v1})
+    template.release("v2", {"sample.py": f"def function_zero():\n{body}\n{v1}"})
+    project = new(template, tmp_path / "dst")
+    mine = v1.replace(
+        f"def function_two():\n{same * 2}",
+        f'def function_two():\n{same * 2}    print("This line is new.")\n',
+    )
+    (project / "sample.py").write_text(mine)
+    save(project)
+    assert not update(project).conflicts
+    assert (project / "sample.py").read_text() == f"def function_zero():\n{body}\n{mine}"
+
+
 # --- _skip_if_exists -----------------------------------------------------------------
 
 
