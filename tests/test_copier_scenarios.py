@@ -163,6 +163,38 @@ def test_update_needs_more_context(tmp_path):
     assert (project / "sample.py").read_text() == f"def function_zero():\n{body}\n{mine}"
 
 
+BRACKETS = (
+    "_envops:\n  block_start_string: '[%'\n  block_end_string: '%]'\n"
+    "  comment_start_string: '[#'\n  comment_end_string: '#]'\n"
+    "  variable_start_string: '[['\n  variable_end_string: ']]'\n"
+    "  keep_trailing_newline: true\n_templates_suffix: .tmpl\n"
+)
+
+
+def test_post_checkout_hook_ignored(tmp_path, runner):
+    """MATCH: copier's test_post_checkout_hook_ignored, with its bracket ``_envops`` and
+    ``.tmpl`` suffix: the project's failing git hooks do not run during an update, which
+    ends as any update with a conflict does (exit 4)."""
+    template = Template(tmp_path / "tpl", {
+        "copier.yml": BRACKETS + "name: {default: n}\n",
+        "[[ _copier_conf.answers_file ]].tmpl": "[[ _copier_answers|to_nice_yaml ]]",
+        "test.txt": "This is a file", "named.txt.tmpl": "[[ name ]] {{ kept }}\n",
+    })  # fmt: skip
+    template.release("v2", {"test.txt": "This is an edited file in v2"})
+    project = new(template, tmp_path / "dst")
+    assert (project / "named.txt").read_text() == "n {{ kept }}\n"
+    (project / "test.txt").write_text("This is a conflicting change")
+    save(project)
+    for hook in ("post-checkout", "post-merge", "pre-commit", "pre-merge-commit"):
+        path = project / ".git" / "hooks" / hook
+        path.write_text(f"#!/bin/sh\ntouch {hook}-ran\nexit 1\n")
+        path.chmod(0o755)
+    done = runner.invoke(app, ["update", str(project), "--defaults"])
+    assert done.exit_code == EXIT_CONFLICTS, done.output
+    assert unmerged(project) == ["test.txt"]
+    assert not list(project.glob("*-ran"))
+
+
 # --- _skip_if_exists -----------------------------------------------------------------
 
 
