@@ -61,7 +61,7 @@ class UpdateResult:
     kept: list[str] = field(default_factory=list)  # a removed plugin's files the user changed
     layers: list[dict[str, str]] = field(default_factory=list)  # see _layers
     owners: dict[str, str] = field(default_factory=dict)  # changed path -> "template"/"plugin X"
-    # Files the render makes that git ignores (see _ignored_plan): (path, what was done)
+    # Files the render makes that git ignores (see ignored.plan): (path, what is done)
     ignored: list[tuple[str, str]] = field(default_factory=list)
     tasks: list[str] = field(default_factory=list)  # the template's tasks run after the merge
 
