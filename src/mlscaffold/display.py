@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlscaffold.policies import BESIDE
+
 if TYPE_CHECKING:  # only for annotations: `--help` must not import the rendering machinery
     from rich.console import Console
 
@@ -135,6 +137,11 @@ def update_json(result: UpdateResult) -> dict[str, Any]:
         "replaced": result.replaced,
         "restored": result.restored,
         "kept": result.kept,
+        "ignored": [
+            {"path": path, "action": action, "new": path + (BESIDE if action == "beside" else "")}
+            for path, action in result.ignored
+        ],
+        "tasks": result.tasks,
     }
 
 
@@ -217,6 +224,28 @@ def print_update(console: Console, result: UpdateResult) -> None:
             )
         for path in result.kept:
             console.print(f"  kept {escape(path)}, which you had changed: it is the project's now")
+        for path, action in result.ignored:
+            if action in ("created", "updated"):
+                verbs = {
+                    "created": ("would write", "wrote"),
+                    "updated": ("would update", "updated"),
+                }
+                why = "" if action == "created" else ", which you had not changed"
+                console.print(
+                    f"  {verbs[action][not result.dry_run]} {escape(path)} (ignored by git, so "
+                    f"not in the merge{why})"
+                )
+            else:
+                shown, new = escape(path), escape(path + BESIDE)
+                console.print(
+                    f"  {'would write' if result.dry_run else 'wrote'} the template's new "
+                    f"version of {shown} beside yours, as {new} ({shown} is ignored by git and "
+                    f"you changed it): compare with `diff {shown} {new}`, take what you want, "
+                    f"then delete {new}",
+                    soft_wrap=True,
+                )
+        for task in result.tasks:
+            console.print(f"  {'Would run' if result.dry_run else 'Ran'} task {escape(task)}")
         if result.conflicts and not result.dry_run:
             console.print(
                 f"[red]{len(result.conflicts)} conflict(s)[/red]: resolve them (`git status`, "

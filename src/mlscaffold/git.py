@@ -7,6 +7,8 @@ path, so the last one is found from history alone, in any clone.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import stat
@@ -19,6 +21,10 @@ from mlscaffold import interrupts
 from mlscaffold.errors import MlscaffoldError
 
 SNAPSHOT_TRAILER = "Mlscaffold-Snapshot"
+# One trailer per file of the render that git ignores (so the snapshot cannot hold it): the
+# git hash of what was rendered, then its path as JSON: ``<hash> ".env"``. update reads it
+# to tell whether the template's version of such a file changed.
+IGNORED_TRAILER = "Mlscaffold-Ignored"
 FALLBACK_NAME = "mlscaffold"
 FALLBACK_EMAIL = "mlscaffold@localhost"
 
@@ -72,6 +78,11 @@ def blobs(cwd: Path, wanted: list[tuple[str, str]]) -> list[bytes | None]:
     by one ``git cat-file --batch`` rather than a process per file."""
     if not wanted:
         return []
+    # --batch reads and answers a line per object: a path with a newline is asked alone.
+    odd = {i for i, (_, path) in enumerate(wanted) if "\n" in path}
+    if odd:
+        batch = iter(blobs(cwd, [w for i, w in enumerate(wanted) if i not in odd]))
+        return [_blob(cwd, *w) if i in odd else next(batch) for i, w in enumerate(wanted)]
     request = "".join(f"{revision}:{path}\n" for revision, path in wanted).encode()
     output = _process(cwd, ["cat-file", "--batch"], None, input=request).stdout
     found: list[bytes | None] = []
@@ -87,6 +98,13 @@ def blobs(cwd: Path, wanted: list[tuple[str, str]]) -> list[bytes | None]:
         found.append(output[at : at + int(size)] if kind == b"blob" else None)
         at += int(size) + 1
     return found
+
+
+def _blob(cwd: Path, revision: str, path: str) -> bytes | None:
+    kind = _process(cwd, ["cat-file", "-t", f"{revision}:{path}"], None, text=True)
+    if kind.returncode or kind.stdout.strip() != "blob":
+        return None
+    return _process(cwd, ["cat-file", "blob", f"{revision}:{path}"], None).stdout
 
 
 def export(repo: Path, commit: str, target: Path) -> None:
@@ -154,6 +172,30 @@ def trailer(prefix: str) -> str:
     return f"{SNAPSHOT_TRAILER}: {prefix or '.'}"
 
 
+def blob_hash(data: bytes) -> str:
+    """The object id git gives a file of these bytes, without running git."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def ignored_files(cwd: Path, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The files in the work tree that git ignores and that no index holds, each with its
+    git hash (symbolic links and nested repositories left out)."""
+    listed = run(cwd, "ls-files", "--others", "--ignored", "--exclude-standard", "-z", env=env,
+                 strip=False)  # fmt: skip
+    root = Path(env["GIT_WORK_TREE"]) if env and "GIT_WORK_TREE" in env else cwd
+    found = {}
+    for name in sorted(filter(None, listed.split("\0"))):
+        path = root / name
+        if path.is_file() and not path.is_symlink():
+            found[name] = blob_hash(path.read_bytes())
+    return found
+
+
+def ignored_trailers(ignored: Mapping[str, str]) -> str:
+    return "".join(f"\n{IGNORED_TRAILER}: {digest} {json.dumps(path)}"
+                   for path, digest in ignored.items())  # fmt: skip
+
+
 def init_snapshot(project: Path, message: str, author: tuple[str, str]) -> str:
     """``git init`` a new project and commit its whole tree as the first snapshot.
 
@@ -170,7 +212,7 @@ def init_snapshot(project: Path, message: str, author: tuple[str, str]) -> str:
         for line in run(project, *identity(project, author), "var", "-l").splitlines()
         if line.startswith(("GIT_AUTHOR_IDENT=", "GIT_COMMITTER_IDENT="))
     )
-    text = f"{message}\n\n{trailer('')}\n".encode()
+    text = f"{message}\n\n{trailer('')}{ignored_trailers(ignored_files(project))}\n".encode()
     stream = [
         f"commit refs/heads/{branch}\nmark :1\n".encode(),
         f"author {idents['GIT_AUTHOR_IDENT']}\n".encode(),

@@ -9,9 +9,11 @@ A migration runs when an update takes the project from below its version to it o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
-from collections.abc import Callable, Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,18 +106,27 @@ def _describe(command: Any) -> str:
 
 
 def _command_runner(
-    jinja: Any, command: Any, context: dict[str, Any], folder: str
+    jinja: Any,
+    command: Any,
+    context: dict[str, Any],
+    folder: str,
+    variables: Mapping[str, Any] | None = None,
 ) -> Callable[[Path], None]:
+    """Run ``command`` rendered with ``context`` in ``folder`` of the project; the
+    ``variables`` (all of the context's ``_`` names unless given) are also in its
+    environment, as copier puts them: ``_stage`` as ``STAGE``."""
+
     def run(project: Path) -> None:
         shell = isinstance(command, str)
         parts = [command] if shell else list(command)
         rendered = [jinja.from_string(str(part)).render(context) for part in parts]
         args = rendered[0] if shell else rendered
-        cwd = (project / folder).resolve()
+        cwd = (project / jinja.from_string(folder).render(context)).resolve()
         if not cwd.is_relative_to(project.resolve()):
             raise MlscaffoldError(f"its working_directory {folder!r} is outside the project")
         env = {**os.environ}
-        env.update({key[1:].upper(): str(value) for key, value in context.items()
+        named = context if variables is None else variables
+        env.update({key[1:].upper(): str(value) for key, value in named.items()
                     if key.startswith("_")})  # fmt: skip
         result = subprocess.run(
             args, shell=shell, cwd=cwd, env=env, capture_output=True, text=True,
@@ -127,6 +138,77 @@ def _command_runner(
             raise MlscaffoldError(f"it exited with code {result.returncode}{last}")
 
     return run
+
+
+def template_tasks(
+    config: Mapping[str, Any], answers: Mapping[str, Any], project: Path, conf: dict[str, Any]
+) -> list[Migration]:
+    """The template's copier ``_tasks`` as copier runs them on an update: in the project
+    (``_copier_conf.dst_path`` is its folder), with ``_copier_operation`` ``update`` and
+    ``_stage`` ``task``, each ``when`` rendered first. ``conf`` is their ``_copier_conf``:
+    it gains ``dst_path`` and ``sep`` here, and the caller may add to it until they run."""
+    import sys
+
+    from mlscaffold.policies import copier_jinja
+
+    raw = config.get("_tasks") or []
+    if not isinstance(raw, list):
+        raise MlscaffoldError(
+            "the template's _tasks must be a list of commands (see copier's tasks)"
+        )
+    jinja = copier_jinja(config)
+    variables = {"_stage": "task", "_copier_operation": "update"}
+    conf.update(dst_path=project.resolve(), sep=os.sep)  # the caller may add to it later
+    context = {
+        **answers, **variables, "_copier_conf": conf,
+        "_folder_name": project.resolve().name, "_copier_python": sys.executable,
+    }  # fmt: skip
+    found = []
+    for entry in raw:
+        spec = entry if isinstance(entry, Mapping) else {"command": entry}
+        if "command" not in spec:
+            raise MlscaffoldError(f"the template's _tasks has {entry!r}: each needs a command")
+        condition = spec.get("when", True)
+        if isinstance(condition, str):
+            condition = jinja.from_string(condition).render(context)
+        if not _true(condition):
+            continue
+        command = spec["command"]
+        found.append(Migration(
+            "template", "", _describe(command), "task",
+            _command_runner(jinja, command, context, str(spec.get("working_directory", ".")),
+                            variables),
+        ))  # fmt: skip
+    return found
+
+
+@contextlib.contextmanager
+def template_for_tasks(
+    source: str, commit: str, tasks: Sequence[Migration], conf: dict[str, Any]
+) -> Iterator[None]:
+    """A checkout of the template at the rendered version while its tasks run: copier
+    runs them with ``_copier_conf.src_path`` its own checkout, so a task may run one of the
+    template's scripts."""
+    if not tasks:
+        yield
+        return
+    from mlscaffold.sources import checkout
+
+    with tempfile.TemporaryDirectory(prefix="mlscaffold-tasks-") as folder:
+        conf["src_path"] = checkout(source, commit or None, Path(folder)).path
+        yield
+
+
+def _true(value: Any) -> bool:
+    """A rendered ``when`` as copier reads it: a number, a YAML boolean, else truthiness."""
+    try:
+        return bool(float(value))
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, str):
+        word = value.strip().lower()
+        return bool(word) and word not in {"n", "no", "f", "false", "off", "~", "null", "none"}
+    return bool(value)
 
 
 def plugin_migrations(
@@ -170,6 +252,11 @@ def run_stage(migrations: Sequence[Migration], when: str, project: Path) -> None
 
 
 def _failed(migration: Migration, why: str) -> str:
+    if migration.when == "task":
+        return (
+            f"the template's task {migration.name!r} failed after the merge, {why}; the update "
+            "was undone and the project is as it was"
+        )
     return (
         f"migration {migration.name!r} ({migration.source} {migration.version}, {migration.when} "
         f"the merge) failed, {why}; the update was undone and the project is as it was"

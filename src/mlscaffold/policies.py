@@ -25,6 +25,9 @@ from mlscaffold.errors import MlscaffoldError
 POLICIES = ("merge", "seed", "managed")
 TEMPLATE_OWNER = "template"
 TEMPLATE_KEY = "_mlscaffold"
+# Where update writes the template's new version of a file git ignores and the user
+# changed (a .env): beside it, as dpkg and rpm leave a configuration file's, .env.new.
+BESIDE = ".new"
 
 
 @dataclass(frozen=True)
@@ -165,3 +168,63 @@ def assign(
                 rule = candidate
         result[path] = Owned(owner, rule.policy, rule.restore)
     return result
+
+
+# copier's own per-file update rules (``_skip_if_exists``, ``_exclude``) as they apply to
+# mlscaffold's snapshots; see update._copier_rules.
+
+
+def copier_jinja(config: Mapping[str, Any], strict: bool = True) -> Any:
+    """A sandboxed Jinja environment set up as the template's ``_envops`` ask (delimiters,
+    trailing newlines), with the filters copier always adds, for the few strings of its
+    ``copier.yml`` that update renders itself: path patterns and tasks. Not ``strict``, a
+    name it lacks renders as nothing, whatever the template asks."""
+    from jinja2 import StrictUndefined, Undefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    envops = dict(config.get("_envops") or {})
+    undefined = envops.pop("undefined", None)
+    if undefined is not None and strict:
+        envops["undefined"] = (
+            StrictUndefined if undefined == "jinja2.StrictUndefined" else Undefined
+        )
+    try:
+        return SandboxedEnvironment(
+            extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"], **envops
+        )
+    except TypeError as error:
+        raise MlscaffoldError(f"the template's _envops are not Jinja's: {error}") from None
+
+
+def copier_patterns(config: Mapping[str, Any], key: str, context: Mapping[str, Any]) -> list[str]:
+    """The template's ``_skip_if_exists`` or ``_exclude`` patterns, rendered with the
+    answers as copier renders them (one entry may render to several lines)."""
+    raw = config.get(key) or []
+    entries = [raw] if isinstance(raw, str) else list(raw) if isinstance(raw, list) else []
+    if not entries:
+        return []
+    # Lenient: copier renders these with names (its settings, say) that update lacks.
+    jinja = copier_jinja(config, strict=False)
+    patterns = []
+    for entry in entries:
+        try:
+            rendered = jinja.from_string(str(entry)).render(**context)
+        except Exception as error:  # Jinja raises many types for a template's mistakes
+            raise MlscaffoldError(
+                f"the template's {key} entry {entry!r} failed to render: {error}"
+            ) from None
+        patterns += rendered.splitlines()
+    return patterns
+
+
+def copier_matcher(patterns: Iterable[str]) -> Any:
+    """``match(path) -> bool`` with copier's pattern syntax (gitignore's, paths in NFD)."""
+    from unicodedata import normalize
+
+    import pathspec
+    from packaging.version import Version
+
+    # pathspec 1.0 renamed the syntax copier asks for; copier picks the name the same way.
+    kind = "gitignore" if Version(pathspec.__version__) >= Version("1.0.0") else "gitwildmatch"
+    spec = pathspec.PathSpec.from_lines(kind, [normalize("NFD", p) for p in patterns])
+    return lambda path: spec.match_file(normalize("NFD", path))

@@ -39,6 +39,7 @@ class Rendered:
     migrations: list[Any] = field(default_factory=list)  # the template's copier `_migrations`
     # Recorded answers no question of this version takes (a question renamed or removed).
     unasked: dict[str, Any] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)  # its copier.yml, for update's rules
 
 
 # Who shows the template's messages (copier's ``_message_before_copy`` and the others):
@@ -107,7 +108,7 @@ def render(
             recorded={k: v for k, v in recorded.items() if k not in plugin_questions},
             known={*plugin_questions}, defaults=defaults, user_defaults=user_defaults,
             trust=trust, interactive=interactive, operation=operation,
-            project=project or destination,
+            project=project or destination, skip_tasks=operation != "new",
         )  # fmt: skip
         if plugin_questions:
             asked, fallen = _ask(
@@ -135,6 +136,7 @@ def render(
         answers=answers, template_version=template.version, template_commit=template.commit,
         notes=notes, files=policies.assign(sorted(files), owners, rules), migrations=migrations,
         unasked=unasked,
+        config=config,
     )  # fmt: skip
 
 
@@ -152,6 +154,7 @@ def _render_base(
     interactive: bool,
     operation: str,
     project: Path,
+    skip_tasks: bool = False,
 ) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -168,6 +171,8 @@ def _render_base(
                 unsafe=trust,
                 quiet=True,
                 cleanup_on_error=False,
+                # A scratch render is no place for tasks: update runs them in the project.
+                skip_tasks=skip_tasks,
             )
             # Before copier runs: an unknown name would reach its render context, where
             # one such as `self` breaks Jinja's own call.

@@ -19,11 +19,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlscaffold import git, interrupts, locks, plugins
+from mlscaffold import git, interrupts, locks, plugins, policies
+from mlscaffold import ignored as ignored_files
 from mlscaffold.checklists import CHECKLIST_FILE, carry_progress, without_progress
 from mlscaffold.errors import EXIT_CONFLICTS, MlscaffoldError
-from mlscaffold.migrations import Migration, plugin_migrations, run_stage, template_migrations
-from mlscaffold.policies import Owned
+from mlscaffold.migrations import (
+    Migration,
+    plugin_migrations,
+    run_stage,
+    template_for_tasks,
+    template_migrations,
+    template_tasks,
+)
+from mlscaffold.policies import BESIDE, TEMPLATE_OWNER, Owned
 from mlscaffold.project import author_of, state_for
 from mlscaffold.render import render
 from mlscaffold.stages import STAGES
@@ -53,6 +61,9 @@ class UpdateResult:
     kept: list[str] = field(default_factory=list)  # a removed plugin's files the user changed
     layers: list[dict[str, str]] = field(default_factory=list)  # see _layers
     owners: dict[str, str] = field(default_factory=dict)  # changed path -> "template"/"plugin X"
+    # Files the render makes that git ignores (see ignored.plan): (path, what is done)
+    ignored: list[tuple[str, str]] = field(default_factory=list)
+    tasks: list[str] = field(default_factory=list)  # the template's tasks run after the merge
 
 
 @dataclass
@@ -127,6 +138,7 @@ def update_project(
         new = state_for(old.template_source, rendered, chosen, previous=old)
         _refuse_downgrade(old, new)
         kept = _remember_removed(repo, snapshot, project, old, new, remove)
+        _copier_rules(repo, snapshot, rendered.config, rendered.files, new, tree_root)
         _keep_seeded(repo, snapshot, _recalled_state(old, recalled), new, tree_root)
         # A dry run shows the migrations without running them: that is how to read them.
         pending = _migrations(
@@ -134,11 +146,14 @@ def update_project(
         )
         new.migrations = [*old.migrations, *(m.record() for m in pending)]
         write_state(tree_root, new)
+        ignored = ignored_files.rendered(_git_dir(repo.root), tree_root)
+        record = git.ignored_trailers(ignored)
         message = f"mlscaffold snapshot: {new.template_source} {new.template_version}".rstrip()
         commit, tree = git.commit_tree(
             repo.root, tree_root, repo.prefix, [snapshot],
-            f"{message}\n\n{git.trailer(repo.prefix)}", author_of(new),
+            f"{message}\n\n{git.trailer(repo.prefix)}{record}", author_of(new),
         )  # fmt: skip
+        renders = {path: (tree_root / path).read_bytes() for path in ignored}
     result = UpdateResult(project=project, old=old, new=new, dry_run=dry_run, migrations=pending)
     result.notes.extend(rendered.notes)
     result.layers, result.kept = _layers(old, new), kept
@@ -146,6 +161,17 @@ def update_project(
         result.up_to_date = True
         return result
     result.changes = _changes(repo.root, snapshot, commit)
+    # A file the last snapshot held that the new version's .gitignore now ignores: the
+    # snapshot cannot hold it, and git would delete it; it stays as the project has it.
+    unignored = [path for status, path in result.changes
+                 if status == "D" and _relative(repo, path) in ignored]  # fmt: skip
+    result.changes = [change for change in result.changes if change[1] not in unignored]
+    seeded = {path for path, info in new.files.items() if info.get("policy") == "seed"}
+    result.ignored = ignored_files.plan(repo.root, project, snapshot, ignored, seeded)
+    # copier's answers file is its bookkeeping, written anew by every update, never merged.
+    answers_file = str(rendered.config.get("_answers_file") or ".copier-answers.yml")
+    bookkeeping = [repo.path(answers_file)] if answers_file in rendered.files else []
+    tasks, task_conf = _tasks(rendered.config, new, project, trust, data, defaults, result)
     managed = [path for path, info in new.files.items() if info.get("policy") == "managed"]
     result.owners = _owners(
         repo, old, new, [*(path for _, path in result.changes), *map(repo.path, managed)]
@@ -156,15 +182,20 @@ def update_project(
     )
     if dry_run:
         result.conflicts = _dry_run_conflicts(repo, snapshot, commit, result, pending, trust)
+        result.conflicts = [p for p in result.conflicts if p not in {*unignored, *bookkeeping}]
         return result
     head = git.run(repo.root, "rev-parse", "HEAD")
-    # Paths the new version adds that the user has committed already stay theirs on undo.
+    # An undo removes what the update added: the paths the new version adds (except those
+    # the user has committed already, which stay theirs) and the ignored files it writes.
     ours = git.run(repo.root, "ls-files", "-z", "--", *[p for s, p in result.changes if s == "A"],
                    strip=False) if any(s == "A" for s, _ in result.changes) else ""  # fmt: skip
     committed = set(filter(None, ours.split("\0")))
     added = [path for status, path in result.changes if status == "A" and path not in committed]
+    # An ignored file it updates is written last, when nothing is undone any more.
+    added += [repo.path(path + (BESIDE if what == "beside" else ""))
+              for path, what in result.ignored if what != "updated"]  # fmt: skip
     folders = {p for path in added for p in (repo.root / path).parents if p.is_dir()}
-    if pending:  # a migration may create any file: remember which folders were there
+    if pending or tasks:  # a migration or task may create any file: remember the folders
         for dirpath, subfolders, _ in os.walk(project.resolve()):
             subfolders[:] = [name for name in subfolders if name != ".git"]
             folders.add(Path(dirpath))
@@ -174,14 +205,21 @@ def update_project(
         run_stage(pending, "before", project)
         _commit_migrations(repo, pending, new)
         result.conflicts = git.merge(repo.root, commit, message, author_of(new))
-        _take_template_version(repo, commit, result.replaced, result)
+        _take_template_version(repo, commit, [*result.replaced, *bookkeeping], result)
         restore = [path for path, info in new.files.items() if info.get("restore")]
         result.restored = _bring_back(repo, commit, restore, result)
+        _keep_ours(repo, unignored, result)
+        ignored_files.write(project, result.ignored, renders, "created")
+        with template_for_tasks(old.template_source, new.template_commit, tasks, task_conf):
+            run_stage(tasks, "task", project)  # as copier runs them: after the files, before these
         run_stage(pending, "after", project)
         _stage_migrated(repo, result.conflicts)
+        ignored_files.write(project, result.ignored, renders, "beside")  # never staged
         _keep_checklist_progress(repo, snapshot, commit, result)
         _recall_progress(repo, recalled, result.conflicts)
         with interrupts.critical():  # the merge is staged: done, not to be undone
+            # Last, so that no undo is needed: the one write to a file that was there before.
+            ignored_files.write(project, result.ignored, renders, "updated")
             marker.remove()
             interrupts.done()
     except BaseException:
@@ -311,9 +349,9 @@ def _remember_removed(
     paths = [repo.path(path) for paths in owned.values() for path in paths]
     changed = set()
     if paths:
-        diff = git.run(repo.root, "diff", "--name-only", "--no-renames", snapshot, "HEAD", "--",
-                       *paths)  # fmt: skip
-        changed = set(diff.splitlines())
+        diff = git.run(repo.root, "diff", "--name-only", "-z", "--no-renames", snapshot, "HEAD",
+                       "--", *paths, strip=False)  # fmt: skip
+        changed = set(filter(None, diff.split("\0")))
     progress = _progress(project)
     all_kept = []
     for name in remove:
@@ -470,20 +508,121 @@ def _settled(
 def _keep_seeded(repo: _Repo, snapshot: str, old: State, new: State, tree: Path) -> None:
     """Seed files keep the project's version: the new snapshot holds the old snapshot's
     bytes, so the merge sees no template change to them. A seed file the new render no
-    longer makes stays too: the project owns it."""
+    longer makes stays too: the project owns it. One new in this version that the project
+    has already keeps the project's bytes too; one the user deleted that is to be restored
+    comes back as the new version renders it."""
     seeded = {p for p, info in new.files.items() if info.get("policy") == "seed"}
     for path, info in old.files.items():
         if info.get("policy") == "seed" and path not in seeded:
             seeded.add(path)
             new.files[path] = dict(info)
     ordered = sorted(seeded)
-    found = git.blobs(repo.root, [(snapshot, repo.path(path)) for path in ordered])
-    for path, before in zip(ordered, found, strict=True):
-        if before is None:
-            continue  # new in this version (or with an added plugin): written once, now
+    found = git.blobs(
+        repo.root, [(rev, repo.path(path)) for path in ordered for rev in (snapshot, "HEAD")]
+    )
+    for i, path in enumerate(ordered):
+        before, ours = found[2 * i], found[2 * i + 1]
         target = tree / path
+        if before is None:
+            mine = repo.root / repo.path(path)
+            if ours is None and target.is_file() and (mine.exists() or mine.is_symlink()):
+                target.unlink()  # an untracked or ignored file of the user's: it stays theirs
+                continue
+            if ours is None or not target.is_file():
+                continue  # new in this version (or with an added plugin): written once, now
+            before = ours  # the project made it first: the template skips it, as copier does
+        elif ours is None and new.files[path].get("restore"):
+            continue  # deleted: _bring_back writes the new version's
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(before)
+
+
+def _copier_rules(
+    repo: _Repo,
+    snapshot: str,
+    config: Mapping[str, Any],
+    rendered: Mapping[str, Owned],
+    new: State,
+    tree: Path,
+) -> None:
+    """copier's update rules of the template (its ``copier.yml``), as file policies.
+
+    ``_skip_if_exists``: copier skips such a file when the project has it and writes it when
+    it does not: ``seed`` with ``restore``. ``_exclude``: a file the last snapshot holds and
+    the new version excludes is no longer the template's; copier leaves it in the project as
+    it is, and so does ``seed`` (the new snapshot keeps the last one's bytes). The patterns
+    are rendered as on copier's update (``_copier_operation`` is ``update``, where the render
+    saw ``copy``), so a file excluded only on update is not rendered anew either.
+    """
+    if not (config.get("_skip_if_exists") or config.get("_exclude")):
+        return
+    context = {**new.answers, "_copier_operation": "update"}
+    skip = policies.copier_patterns(config, "_skip_if_exists", context)
+    if skip:
+        matches = policies.copier_matcher(skip)
+        for path, owned in rendered.items():
+            if owned.owner == TEMPLATE_OWNER and matches(path):
+                new.files[path] = Owned(TEMPLATE_OWNER, "seed", restore=True).to_data()
+    exclude = policies.copier_patterns(config, "_exclude", context)
+    if not exclude:
+        return
+    matches = policies.copier_matcher(exclude)
+    listed = git.run(repo.root, "ls-tree", "-r", "-z", "--name-only", snapshot, "--",
+                     repo.prefix or ".", strip=False)  # fmt: skip
+    held = {_relative(repo, name) for name in listed.split("\0") if name}
+    for path in sorted(held | set(rendered)):
+        plugins_file = path in rendered and rendered[path].owner != TEMPLATE_OWNER
+        if plugins_file or path == STATE_FILE or not matches(path):
+            continue
+        if path in held:
+            new.files[path] = Owned(TEMPLATE_OWNER, "seed").to_data()
+        else:  # excluded on update only, and new: copier does not write it
+            (tree / path).unlink()
+            new.files.pop(path, None)
+
+
+def _relative(repo: _Repo, name: str) -> str:
+    """A repository path as a path in the project."""
+    return name[len(repo.prefix) + 1 :] if repo.prefix else name
+
+
+def _keep_ours(repo: _Repo, paths: Sequence[str], result: UpdateResult) -> None:
+    """Keep the project's version of ``paths`` (which the merge deleted, or left as a
+    modify/delete conflict) as it was before the update."""
+    found = git.blobs(repo.root, [("HEAD", path) for path in paths])
+    held = [path for path, blob in zip(paths, found, strict=True) if blob is not None]
+    if held:  # one the user had deleted stays deleted
+        git.run(repo.root, "checkout", "HEAD", "--", *held)
+    result.conflicts[:] = [path for path in result.conflicts if path not in paths]
+
+
+def _tasks(
+    config: Mapping[str, Any],
+    new: State,
+    project: Path,
+    trust: bool,
+    data: Mapping[str, Any] | None,
+    defaults: bool,
+    result: UpdateResult,
+) -> tuple[list[Migration], dict[str, Any]]:
+    """The template's tasks to run in the project after the merge (only with --trust), and
+    the ``_copier_conf`` they see (``template_for_tasks`` adds ``src_path``)."""
+    if not config.get("_tasks"):
+        return [], {}
+    if not trust:
+        result.notes.append(
+            "the template has tasks (_tasks in its copier.yml), which run commands: they were "
+            "not run; read them, then update with --trust to run them in the project"
+        )
+        return [], {}
+    conf = {
+        "answers_file": str(config.get("_answers_file") or ".copier-answers.yml"),
+        "src_path": new.template_source, "vcs_ref": new.template_commit or new.template_version,
+        "defaults": defaults, "data": dict(data or {}), "unsafe": True,
+    }  # fmt: skip
+    tasks = template_tasks(config, new.answers, project, conf)
+    result.tasks = [task.name for task in tasks]
+    return tasks, conf
 
 
 def _migrations(
@@ -519,8 +658,9 @@ def _changed_managed(
     paths = [repo.path(p) for p in managed]
 
     def differ(a: str, b: str) -> set[str]:
-        names = git.run(repo.root, "diff", "--name-only", "--no-renames", a, b, "--", *paths)
-        return set(names.splitlines())
+        names = git.run(repo.root, "diff", "--name-only", "-z", "--no-renames", a, b, "--",
+                        *paths, strip=False)  # fmt: skip
+        return set(filter(None, names.split("\0")))
 
     changed = sorted(differ(snapshot, "HEAD") & differ("HEAD", commit))
     if changed and not replace:
@@ -636,11 +776,18 @@ def _open_repo(project: Path) -> _Repo:
         raise MlscaffoldError("the repository has no commit yet: commit the project first")
     dirty = _uncommitted(repo)
     if dirty:
-        shown = ", ".join(line.split(maxsplit=1)[-1] for line in dirty[:3])
-        shown += ", ..." if len(dirty) > 3 else ""
+        names = [line[3:] for line in dirty]
+        shown = ", ".join(names[:3]) + (", ..." if len(dirty) > 3 else "")
+        # A FILE.new the last update wrote beside an ignored FILE: say what it is.
+        beside = [name.removesuffix(BESIDE) for name in names if name.endswith(BESIDE)]
+        beside = [name for name in beside if (root_path / name).is_file()]
+        hint = (
+            f"; {beside[0]}{BESIDE} is the template's new version of {beside[0]}, written by the "
+            "last update: take what you want from it, then delete it"
+        ) if beside else ""  # fmt: skip
         raise MlscaffoldError(
             f"the working tree has uncommitted changes ({shown}): commit or stash them first, "
-            "so that the update can be reviewed and undone on its own"
+            f"so that the update can be reviewed and undone on its own{hint}"
         )
     return repo
 
@@ -649,11 +796,22 @@ def _uncommitted(repo: _Repo) -> list[str]:
     """What stops an update or shows it was not undone: a change to any tracked file (an
     undo resets the whole index), or an untracked file in the project. Untracked files
     elsewhere in a monorepo are the user's business, and stay as they are."""
-    lines = git.run(repo.root, "status", "--porcelain", "--untracked-files=no").splitlines()
-    inside = git.run(
-        repo.root, "status", "--porcelain", "--untracked-files=all", "--", repo.prefix or "."
-    )  # fmt: skip
-    return [*lines, *(line for line in inside.splitlines() if line.startswith("??"))]
+    lines = _status(repo.root, "--untracked-files=no")
+    inside = _status(repo.root, "--untracked-files=all", "--", repo.prefix or ".")
+    return [*lines, *(line for line in inside if line.startswith("??"))]
+
+
+def _status(root: Path, *args: str) -> list[str]:
+    """``git status --porcelain`` entries, ``XY path``, with paths as they are (``-z``)."""
+    output = git.run(root, "status", "--porcelain", "-z", *args, strip=False)
+    fields = iter(output.split("\0"))
+    entries = []
+    for entry in fields:
+        if entry[:1] in ("R", "C"):
+            next(fields, None)  # a rename's or copy's source path follows
+        if entry:
+            entries.append(entry)
+    return entries
 
 
 def _last_snapshot(repo: _Repo) -> str:
@@ -705,14 +863,16 @@ def _refuse_downgrade(old: State, new: State) -> None:
 
 
 def _changes(repo: Path, old: str, new: str) -> list[tuple[str, str]]:
-    diff = git.run(repo, "diff", "--name-status", "--no-renames", old, new)
-    return [(line[0], line.split("\t", 1)[1]) for line in diff.splitlines() if line]
+    diff = git.run(repo, "diff", "--name-status", "-z", "--no-renames", old, new, strip=False)
+    fields = diff.split("\0")  # -z: a status, then its path as it is (never quoted)
+    return [(fields[i][0], fields[i + 1]) for i in range(0, len(fields) - 1, 2) if fields[i]]
 
 
 def _refuse_overwriting_ignored(repo: _Repo, changes: list[tuple[str, str]]) -> None:
     # git treats ignored files as expendable and would overwrite them silently.
     added = [path for status, path in changes if status == "A"]
-    tracked = set(git.run(repo.root, "ls-files", "--", *added).splitlines()) if added else set()
+    listed = git.run(repo.root, "ls-files", "-z", "--", *added, strip=False) if added else ""
+    tracked = set(filter(None, listed.split("\0")))
     clashes = [p for p in added if p not in tracked and (repo.root / p).exists()]
     if clashes:
         raise MlscaffoldError(
@@ -722,14 +882,16 @@ def _refuse_overwriting_ignored(repo: _Repo, changes: list[tuple[str, str]]) -> 
 
 
 def _predicted_conflicts(repo: Path, commit: str) -> list[str]:
-    output = git.run(repo, "merge-tree", "--write-tree", "--name-only", "HEAD", commit, check=False)
-    lines = output.splitlines()
-    # After the tree id come the conflicted paths, then a blank line and messages.
+    output = git.run(repo, "merge-tree", "--write-tree", "--name-only", "-z", "HEAD", commit,
+                     check=False, strip=False)  # fmt: skip
+    fields = output.split("\0")
+    # After the tree id come the conflicted paths (as they are, -z), then an empty field
+    # and the messages.
     paths = []
-    for line in lines[1:]:
-        if not line:
+    for field_ in fields[1:]:
+        if not field_:
             break
-        paths.append(line)
+        paths.append(field_)
     return sorted(set(paths))
 
 
@@ -799,12 +961,16 @@ def list_files(path: Path) -> list[dict[str, Any]]:
     repo = _locate(project)
     snapshot = _last_snapshot(repo)
     where = repo.prefix or "."
-    listed = git.run(repo.root, "ls-tree", "-r", "--name-only", snapshot, "--", where)
-    diff = git.run(repo.root, "diff", "--name-status", "--no-renames", snapshot, "--", where)
+    listed = git.run(repo.root, "ls-tree", "-r", "-z", "--name-only", snapshot, "--", where,
+                     strip=False)  # fmt: skip
+    diff = git.run(repo.root, "diff", "--name-status", "-z", "--no-renames", snapshot, "--", where,
+                   strip=False)  # fmt: skip
     words = {"D": "deleted"}
-    changed = {line.split("\t", 1)[1]: words.get(line[0], "modified") for line in diff.splitlines()}
+    fields = diff.split("\0")
+    changed = {fields[i + 1]: words.get(fields[i][0], "modified")
+               for i in range(0, len(fields) - 1, 2) if fields[i]}  # fmt: skip
     rows = []
-    for name in listed.splitlines():
+    for name in filter(None, listed.split("\0")):
         relative = name[len(repo.prefix) + 1 :] if repo.prefix else name
         info = Owned.from_data(state.files.get(relative, {}))
         rows.append({"path": relative, "owner": info.owner, "policy": info.policy,
