@@ -663,6 +663,46 @@ def _update(path: Path, *, as_json: bool = False, data=None, data_file=None, **o
 
 
 @app.command()
+def adopt(
+    path: ProjectArgument = Path("."),
+    answers_file: Annotated[
+        str | None,
+        typer.Option(
+            help="copier's answers file, relative to the project. Default: .copier-answers.yml."
+        ),
+    ] = None,
+    vcs_ref: Annotated[
+        str | None,
+        typer.Option(help="Render this template version instead of the answers file's _commit."),
+    ] = None,
+    data: DataOption = None,
+    trust: TrustOption = False,
+) -> None:
+    """Take over a project made by copier, so that `mlscaffold update` works on it.
+
+    Renders the template version and answers copier recorded, keeps it in git history as the
+    project's first pristine snapshot, and stages a merge that changes none of your files
+    (it adds .mlscaffold.toml): review it and `git commit`."""
+    from mlscaffold.adopt import adopt_project
+    from mlscaffold.answers import parse_pairs
+
+    with _working("Rendering the recorded version", quiet=False):
+        adopted = adopt_project(path, answers_file=answers_file, vcs_ref=vcs_ref,
+                                data=parse_pairs(data or []), trust=trust)  # fmt: skip
+    for note in adopted.notes:
+        _say(note, label="Note:", colour="yellow", err=True)
+    state = adopted.state
+    _say(f"{adopted.project} from {state.template_source} {state.template_version}".rstrip(),
+         label="Adopted", colour="green")  # fmt: skip
+    if adopted.differing:
+        shown = ", ".join(adopted.differing[:5]) + (", ..." if len(adopted.differing) > 5 else "")
+        _say(f"{len(adopted.differing)} file(s) differ from the template's render: your edits, "
+             f"kept ({shown})")  # fmt: skip
+    _say("Review the staged merge and `git commit` it; then `mlscaffold update` brings in newer "
+         "template versions.")  # fmt: skip
+
+
+@app.command()
 def files(path: ProjectArgument = Path("."), as_json: JsonOption = False) -> None:
     """List the generated files: owner, update policy, and whether you changed them."""
     from mlscaffold.update import list_files
