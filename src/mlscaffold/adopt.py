@@ -107,7 +107,7 @@ def adopt_project(
             rendered = render(
                 source, tree, data=dict(data or {}), recorded=recorded,
                 vcs_ref=vcs_ref or commit, defaults=True, trust=trust, interactive=False,
-                operation="update",
+                operation="update", project=project,
             )  # fmt: skip
             state = state_for(_portable(source, project), rendered, [])
             write_state(tree, state)

@@ -36,8 +36,7 @@ def search(paths: Paths, client: Client) -> dict[str, Any]:
     unknown = sorted(set(cfg["grid"]) - set(estimator.get_params()))
     if unknown:
         raise ProjectError(
-            f"[search] grid in configs/compute.toml names {unknown}, which "
-            f"{name} does not take"
+            f"[search] grid in configs/compute.toml names {unknown}, which {name} does not take"
         )
     grid = {f"{step}__{name}": values for name, values in cfg["grid"].items()}
     frame = load_split(paths, "train")
