@@ -678,7 +678,7 @@ def adopt(
     data: DataOption = None,
     trust: TrustOption = False,
 ) -> None:
-    """Take over a project made by copier, so that `mlscaffold update` works on it.
+    """Take over a project made by copier, so that mlscaffold can update it.
 
     Renders the template version and answers copier recorded, keeps it in git history as the
     project's first pristine snapshot, and stages a merge that changes none of your files
