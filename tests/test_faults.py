@@ -15,7 +15,7 @@ import sys
 import time
 
 import pytest
-from conftest import git, snapshot
+from conftest import git, record_trials, snapshot
 
 from mlscaffold.project import create_project
 from mlscaffold.update import update_project
@@ -100,6 +100,7 @@ def test_new_interrupted_at_every_write_leaves_nothing(tmp_path, template, monke
         assert faults.calls < at, "finished although a fault was injected"
         assert faults.calls > 10  # the faults really hit every file write and git call
         assert (area / "proj" / "README.md").exists()
+        record_trials(f"{kind} at each write and git call of new (in-process)", at - 1)
         return
     pytest.fail("new never finished")
 
@@ -129,6 +130,7 @@ def test_update_interrupted_at_every_write_changes_nothing(
         assert (project / "docs" / "notes-v2.md").exists()
         assert (project / "keep.txt").read_text() == "keep, mine\n"
         assert not (project / ".git" / "mlscaffold-update.json").exists()
+        record_trials(f"{kind} at each write and git call of update (in-process)", at - 1)
         return
     pytest.fail("update never finished")
 
