@@ -117,6 +117,16 @@ def field_env(home: Path) -> dict[str, str]:
     return env
 
 
+def release(root: Path, tag: str) -> None:
+    """Commit everything in the template repository at ``root`` (made on first use) as
+    the version ``tag``, as a template author releases one."""
+    if not (root / ".git").exists():
+        git(root, "init", "--quiet", "--initial-branch=main")
+    git(root, "add", "--all")
+    git(root, "commit", "--quiet", "-m", f"release {tag}")
+    git(root, "tag", tag)
+
+
 @pytest.fixture
 def make_template(tmp_path: Path) -> Callable[..., Path]:
     """Build a small copier template inline; ``tags`` makes it a git repo with those tags."""

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import git, snapshot
+from conftest import git, release, snapshot
 
 from mlscaffold.cli import app
 from mlscaffold.state import read_state
@@ -48,14 +48,9 @@ def template(tmp_path) -> Path:
     root.mkdir()
     (root / "copier.yml").write_text(COPIER_YML)
     write(root, V1)
-    git(root, "init", "--quiet", "--initial-branch=main")
-    git(root, "add", "--all")
-    git(root, "commit", "--quiet", "-m", "v1")
-    git(root, "tag", "v1.0.0")
+    release(root, "v1.0.0")
     write(root, V2)
-    git(root, "add", "--all")
-    git(root, "commit", "--quiet", "-m", "v2")
-    git(root, "tag", "v2.0.0")
+    release(root, "v2.0.0")
     return root
 
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import git, snapshot
+from conftest import git, release, snapshot
 
 from mlscaffold import git as mgit
 from mlscaffold import locks
@@ -125,15 +125,10 @@ def two_versions(tmp_path) -> Path:
         {"README.md.jinja": "# {{ name }}\nv1\n", "keep.txt": "keep\n"},
         "_subdirectory: template\nname:\n  default: x\n",
     )
-    git(root, "init", "--quiet", "--initial-branch=main")
-    git(root, "add", "--all")
-    git(root, "commit", "--quiet", "-m", "v1")
-    git(root, "tag", "v1.0.0")
+    release(root, "v1.0.0")
     (root / "template" / "README.md.jinja").write_text("# {{ name }}\nv2\n")
     (root / "template" / "new.txt").write_text("new in v2\n")
-    git(root, "add", "--all")
-    git(root, "commit", "--quiet", "-m", "v2")
-    git(root, "tag", "v2.0.0")
+    release(root, "v2.0.0")
     return root
 
 

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import git, record_trials, snapshot
+from conftest import git, record_trials, release, snapshot
 
 from mlscaffold.project import create_project
 
@@ -42,15 +42,10 @@ def many_files(root: Path, version: str) -> None:
 def template(tmp_path) -> Path:
     root = tmp_path / "tpl"
     many_files(root, "v1")
-    git(root, "init", "--quiet", "--initial-branch=main")
-    git(root, "add", "--all")
-    git(root, "commit", "--quiet", "-m", "v1")
-    git(root, "tag", "v1.0.0")
+    release(root, "v1.0.0")
     (root / "template" / "added-in-v1.txt").unlink()
     many_files(root, "v2")
-    git(root, "add", "--all")
-    git(root, "commit", "--quiet", "-m", "v2")
-    git(root, "tag", "v2.0.0")
+    release(root, "v2.0.0")
     return root
 
 
@@ -62,6 +57,11 @@ def start(args: list[str], cwd: Path, scratch: Path) -> subprocess.Popen:
     )  # fmt: skip
 
 
+def start_new(area: Path, template: Path, scratch: Path) -> tuple[Path, subprocess.Popen]:
+    area.mkdir()
+    return area, start(["new", "p", "--defaults", "--template", str(template)], area, scratch)
+
+
 def no_scratch_left(scratch: Path) -> None:
     assert [p.name for p in scratch.iterdir()] == []
 
@@ -71,9 +71,7 @@ def test_a_caught_signal_during_new_leaves_nothing(tmp_path, template, signum):
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     for delay in DELAYS:
-        area = tmp_path / f"area-{delay}"
-        area.mkdir()
-        process = start(["new", "p", "--defaults", "--template", str(template)], area, scratch)
+        area, process = start_new(tmp_path / f"area-{delay}", template, scratch)
         time.sleep(delay)
         process.send_signal(signum)
         _, stderr = process.communicate(timeout=120)
@@ -164,9 +162,7 @@ def test_sigkill_during_new_is_cleaned_up_by_the_next_run(tmp_path, template):
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     for delay in DELAYS:
-        area = tmp_path / f"area-{delay}"
-        area.mkdir()
-        process = start(["new", "p", "--defaults", "--template", str(template)], area, scratch)
+        area, process = start_new(tmp_path / f"area-{delay}", template, scratch)
         time.sleep(delay)
         process.kill()
         process.communicate(timeout=60)
