@@ -103,7 +103,8 @@ def print_created(console: Console, created: Created) -> None:
     version = f" {state.template_version}" if state.template_version else ""
     console.print(
         f"[green]Created[/green] {escape(created.path.name)} from "
-        f"{escape(state.template_source + version)}: {len(files)} files{commit}"
+        f"{escape(state.template_source + version)}: {len(files)} files{commit}",
+        soft_wrap=True,  # one line a pipe or log can search, not broken at 80 columns
     )
     tree = Tree(escape(created.path.name))
     branches: dict[str, Any] = {}
