@@ -210,7 +210,12 @@ def test_a_model_that_fails_the_gate_is_never_served(project, project_venv):
     served = json.loads((project / "models" / "promoted.json").read_text())["model_version"]
     config = project / "configs" / "model.toml"
     original = config.read_text()
-    config.write_text(re.sub(r"gate_margin = .*", "gate_margin = 1000.0", original))
+    # An improvement over the baseline no model can show: the gate must refuse.
+    strict, changed = re.subn(
+        r"gate_min_improvement = .*", "gate_min_improvement = 1000.0", original
+    )
+    assert changed == 1, "configs/model.toml no longer names the gate's threshold"
+    config.write_text(strict)
     try:
         failed = subprocess.run(["make", "promote"], cwd=project, env=env, capture_output=True)
         assert failed.returncode != 0 and b"is not promoted" in failed.stderr
