@@ -330,3 +330,33 @@ def test_first_snapshot_holds_what_git_add_would_take(tmp_path):
     assert (ours / "debug.log").exists() and "debug.log" not in git(ours, "ls-files")
     assert "Mlscaffold-Snapshot: ." in git(ours, "log", "-1", "--format=%B")
     assert not (ours / ".git" / "mlscaffold-marks").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [("file://{folder}", True), ("https://example.com/ml_lifecycle_scaffold-0.1.0.whl", False)],
+)
+def test_next_steps_name_the_checkout_mlscaffold_came_from(
+    runner, tmp_path, monkeypatch, url, named
+):
+    """A project's dev extra requires mlscaffold; installed from a checkout, the printed
+    install line names that checkout, which a package index may not have."""
+    import importlib.metadata
+    import json
+
+    checkout = tmp_path / "my checkout"
+    checkout.mkdir()
+
+    class Installed:
+        def read_text(self, name):
+            return json.dumps({"url": url.format(folder=checkout.as_posix().replace(" ", "%20"))})
+
+    monkeypatch.setattr(importlib.metadata, "distribution", lambda name: Installed())
+    result = runner.invoke(app, ["new", str(tmp_path / "demo"), "--defaults", "--no-git"])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.stdout.splitlines() if "pip install -e" in line)
+    if named:
+        assert line.endswith("pip install -e '.[dev]' '" + str(checkout) + "'")
+    else:
+        assert line.endswith("pip install -e '.[dev]'")
+    assert str(checkout) not in (tmp_path / "demo" / "README.md").read_text()

@@ -307,11 +307,31 @@ def new(
         _say(
             "Next steps:\n"
             f"  1. cd {dest}\n"
-            "  2. python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[dev]'\n"
+            "  2. python3 -m venv .venv && . .venv/bin/activate && "
+            f"pip install -e '.[dev]'{_checkout_argument()}\n"
             "  3. make all     # data -> train -> evaluate -> promote -> drift -> business\n"
             "Then work through stages/01-scoping ... 06-business-analysis; "
             "`mlscaffold status` shows where you stand."
         )
+
+
+def _checkout_argument() -> str:
+    """The folder this mlscaffold was installed from, as an argument for the project's
+    ``pip install``: its dev extra requires mlscaffold (``ml-lifecycle-scaffold``), which a
+    package index may not have when mlscaffold came from a checkout. Printed, never written
+    into the project."""
+    import json
+    import shlex
+    from importlib.metadata import PackageNotFoundError, distribution
+    from urllib.parse import unquote, urlparse
+
+    try:
+        recorded = distribution(mlscaffold.DISTRIBUTION).read_text("direct_url.json") or "{}"
+        url = urlparse(json.loads(recorded).get("url", ""))
+    except (PackageNotFoundError, ValueError, AttributeError):
+        return ""
+    folder = Path(unquote(url.path)) if url.scheme == "file" else None
+    return f" {shlex.quote(str(folder))}" if folder and folder.is_dir() else ""
 
 
 def _working(message: str, quiet: bool):
