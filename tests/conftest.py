@@ -117,6 +117,20 @@ def field_env(home: Path) -> dict[str, str]:
     return env
 
 
+def write_tree(root: Path, files: dict[str, str | bytes | None]) -> None:
+    """Write each file (text or bytes) under ``root``; ``None`` deletes it."""
+    for relative, content in files.items():
+        path = root / relative
+        if content is None:
+            path.unlink()
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+
+
 def release(root: Path, tag: str) -> None:
     """Commit everything in the template repository at ``root`` (made on first use) as
     the version ``tag``, as a template author releases one."""

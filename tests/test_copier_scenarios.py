@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import git
+from conftest import git, write_tree
 from typer.testing import CliRunner
 
 from mlscaffold.cli import app
@@ -55,16 +55,7 @@ class Template:
         executable: tuple[str, ...] = (),
         plain: tuple[str, ...] = (),
     ) -> None:
-        for relative, content in files.items():
-            path = self.root / relative
-            if content is None:
-                path.unlink()
-                continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(content, encoding="utf-8")
+        write_tree(self.root, files)
         for relative in executable:
             (self.root / relative).chmod(0o755)
         for relative in plain:

@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import git, snapshot
+from conftest import git, snapshot, write_tree
 
 from mlscaffold.cli import app
 from mlscaffold.errors import EXIT_CONFLICTS
@@ -45,19 +45,6 @@ V2: dict[str, str | bytes | None] = {
     "logo.bin": b"\x89PNG\x00\x01v2",
     "run.sh": "#!/bin/sh\necho v2\n",
 }
-
-
-def write_tree(root: Path, files: dict[str, str | bytes | None]) -> None:
-    for relative, content in files.items():
-        path = root / relative
-        if content is None:
-            path.unlink()
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content)
 
 
 @pytest.fixture

@@ -137,7 +137,7 @@ def adopt_project(
             (project / STATE_FILE).write_bytes(state_bytes)
             git.run(repo.root, "add", "--", f"{prefix}{STATE_FILE}")
         except BaseException:
-            if git.run(repo.root, "rev-parse", "-q", "--verify", "MERGE_HEAD", check=False):
+            if git.merging(repo.root):
                 git.run(repo.root, "merge", "--abort", check=False)
             git.run(repo.root, "reset", "--quiet", "--hard", head, check=False)
             (project / STATE_FILE).unlink(missing_ok=True)

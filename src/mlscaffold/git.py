@@ -297,9 +297,19 @@ def find_snapshot(repo: Path, prefix: str) -> str | None:
     return None
 
 
+def git_dir(root: Path) -> Path:
+    """The repository's git folder (``.git``, or where a ``.git`` file points)."""
+    return Path(run(root, "rev-parse", "--absolute-git-dir"))
+
+
+def merging(root: Path) -> bool:
+    """Whether a merge is in progress (git has written MERGE_HEAD)."""
+    return bool(run(root, "rev-parse", "--verify", "--quiet", "MERGE_HEAD", check=False))
+
+
 def refuse_lock(root: Path) -> None:
     """Refuse to start while git's index is locked: a merge would fail half-way."""
-    lock = Path(run(root, "rev-parse", "--absolute-git-dir")) / "index.lock"
+    lock = git_dir(root) / "index.lock"
     if lock.exists():
         raise MlscaffoldError(_locked(lock, "nothing was changed"))
 
@@ -324,13 +334,13 @@ def merge(
          "-m", message, commit],
         None, text=True,
     )  # fmt: skip
-    merging = bool(run(root, "rev-parse", "--verify", "--quiet", "MERGE_HEAD", check=False))
+    in_merge = merging(root)
     unmerged = run(root, "diff", "--name-only", "-z", "--diff-filter=U", check=False, strip=False)
     conflicts = sorted({path for path in unmerged.split("\0") if path})
-    if merging and (done.returncode == 0 or (done.returncode == 1 and conflicts)):
+    if in_merge and (done.returncode == 0 or (done.returncode == 1 and conflicts)):
         return conflicts
     detail = (done.stderr or done.stdout).strip().splitlines() or ["no output"]
-    lock = Path(run(root, "rev-parse", "--absolute-git-dir")) / "index.lock"
+    lock = git_dir(root) / "index.lock"
     if "index.lock" in detail[-1] or lock.exists():
         raise MlscaffoldError(_locked(lock, "the merge did not happen and was undone"))
     raise MlscaffoldError(

@@ -54,9 +54,8 @@ def repository(root: Path, wait: float = 0.0) -> contextlib.AbstractContextManag
     commit or clone carries), held while mlscaffold changes its index or branch."""
     from mlscaffold import git
 
-    git_dir = Path(git.run(root, "rev-parse", "--absolute-git-dir"))
     return hold(
-        git_dir / "mlscaffold.lock",
+        git.git_dir(root) / "mlscaffold.lock",
         f"another mlscaffold command is changing the repository at {root}: "
         "wait for it to finish, then run this one again",
         wait=wait,

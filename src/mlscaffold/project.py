@@ -218,7 +218,7 @@ def _check_repository_ready(root: Path) -> None:
             f"the repository at {root} has no commit yet: commit something first, "
             "or create the project elsewhere"
         )
-    if git.run(root, "rev-parse", "--verify", "--quiet", "MERGE_HEAD", check=False):
+    if git.merging(root):
         raise MlscaffoldError(
             f"a merge is in progress in the repository at {root}: finish or abort it first"
         )
@@ -259,7 +259,7 @@ def _undo_merge_into(root: Path, dest: Path, existed: bool) -> None:
     """Take back a merge of a new project: the index as it was (nothing was staged, that
     was checked) and ``dest`` as it was (absent or empty); the user's unstaged changes
     elsewhere stay, which a hard reset would lose."""
-    if git.run(root, "rev-parse", "--verify", "--quiet", "MERGE_HEAD", check=False):
+    if git.merging(root):
         git.run(root, "merge", "--abort", check=False)
     git.run(root, "reset", "--quiet", check=False)
     if existed:

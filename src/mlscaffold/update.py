@@ -146,7 +146,7 @@ def update_project(
         )
         new.migrations = [*old.migrations, *(m.record() for m in pending)]
         write_state(tree_root, new)
-        ignored = ignored_files.rendered(_git_dir(repo.root), tree_root)
+        ignored = ignored_files.rendered(git.git_dir(repo.root), tree_root)
         record = git.ignored_trailers(ignored)
         message = f"mlscaffold snapshot: {new.template_source} {new.template_version}".rstrip()
         commit, tree = git.commit_tree(
@@ -247,7 +247,7 @@ class _Unfinished:
 
     @classmethod
     def found(cls, repo: _Repo) -> _Unfinished | None:
-        path = _git_dir(repo.root) / cls.NAME
+        path = git.git_dir(repo.root) / cls.NAME
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             return cls(repo, str(data["head"]), [str(p) for p in data["added"]],
@@ -263,19 +263,19 @@ class _Unfinished:
         data = {"head": self.head, "added": self.added,
                 "folders": sorted(p.relative_to(self.root).as_posix() for p in self.folders
                                   if p.is_relative_to(self.root))}  # fmt: skip
-        (_git_dir(self.root) / self.NAME).write_text(json.dumps(data), encoding="utf-8")
+        (git.git_dir(self.root) / self.NAME).write_text(json.dumps(data), encoding="utf-8")
 
     def remove(self) -> None:
-        (_git_dir(self.root) / self.NAME).unlink(missing_ok=True)
+        (git.git_dir(self.root) / self.NAME).unlink(missing_ok=True)
 
     def undo(self) -> None:
         """Put the project back as it was before the update, and check that it is."""
         _restore(self.repo, self.head, self.added, self.folders)
-        lock = _git_dir(self.root) / "index.lock"
+        lock = git.git_dir(self.root) / "index.lock"
         undone = (
             not lock.exists()
             and git.run(self.root, "rev-parse", "HEAD", check=False) == self.head
-            and not git.run(self.root, "rev-parse", "-q", "--verify", "MERGE_HEAD", check=False)
+            and not git.merging(self.root)
             and not _uncommitted(self.repo)
         )
         if not undone:
@@ -300,10 +300,6 @@ def abort_update(path: Path) -> str:
             )
         unfinished.undo()
         return unfinished.head
-
-
-def _git_dir(root: Path) -> Path:
-    return Path(git.run(root, "rev-parse", "--absolute-git-dir"))
 
 
 def _recorded_answers(old: State, recalled: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
@@ -760,12 +756,12 @@ def _open_repo(project: Path) -> _Repo:
                 "killed): run `mlscaffold update --abort` to put the project back as it was "
                 "before it, then update again"
             )
-    if git.run(root_path, "rev-parse", "--verify", "--quiet", "MERGE_HEAD", check=False):
+    if git.merging(root_path):
         raise MlscaffoldError(
             "a merge is in progress: finish it with `git commit` or drop it with "
             "`git merge --abort`, then update"
         )
-    git_dir = Path(git.run(root_path, "rev-parse", "--absolute-git-dir"))
+    git_dir = git.git_dir(root_path)
     for marker, operation in IN_PROGRESS.items():
         if (git_dir / marker).exists():
             raise MlscaffoldError(
@@ -905,7 +901,7 @@ def _restore(at: _Repo, head: str, added: list[str], folders: set[Path]) -> None
     of the user held: a file the user committed at a path the new version adds is theirs.
     """
     repo = at.root
-    if git.run(repo, "rev-parse", "--verify", "--quiet", "MERGE_HEAD", check=False):
+    if git.merging(repo):
         git.run(repo, "merge", "--abort", check=False)
     git.run(repo, "reset", "--hard", "--quiet", head, check=False)
     untracked = git.run(
